@@ -2,3 +2,10 @@
 // Re-exports only.
 export * from './core/types';
 export * from './core/errors';
+export * from './core/envelope-client';
+export * from './core/materials';
+export * from './core/header';
+export * from './core/encryption-context';
+export * from './core/key-derivation';
+export * from './core/suites';
+export { EncryptStream, DecryptStream } from './core/streams';

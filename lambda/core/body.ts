@@ -1,0 +1,220 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { ConfigurationError, InvalidMessageError } from './errors';
+import { ContentType, MessageHeader } from './header';
+import { IV_LENGTH, MESSAGE_ID_LENGTH, TAG_LENGTH } from './suites';
+
+const FRAME_LABEL = Buffer.from('AWSKMSEncryptionClient Frame', 'utf8');
+const FINAL_FRAME_LABEL = Buffer.from('AWSKMSEncryptionClient Final Frame', 'utf8');
+const SINGLE_BLOCK_LABEL = Buffer.from('AWSKMSEncryptionClient Single Block', 'utf8');
+
+/** Sequence-number field value that marks the final frame. */
+export const SEQUENCE_NUMBER_END = 0xffffffff;
+/** Frames are numbered 1..2^32-1 (the end marker is not a sequence number). */
+export const MAX_FRAMES = 0xfffffffe;
+/** The largest frame length the header can state. */
+export const MAX_FRAME_LENGTH = 0xffffffff;
+/** The largest non-framed body the message format allows (2^36 - 32 bytes). */
+export const MAX_NON_FRAMED_LENGTH = 2 ** 36 - 32;
+
+const REGULAR_FRAME_OVERHEAD = 4 + IV_LENGTH + TAG_LENGTH;
+const FINAL_FRAME_OVERHEAD = 4 + 4 + IV_LENGTH + 4 + TAG_LENGTH;
+
+/**
+ * Body AAD: message id || label || uint32 sequence number || uint64 content length. One buffer per
+ * label, updated in place per frame (`setAAD` copies it, so reuse is safe).
+ */
+class BodyAad {
+  private readonly regular: Buffer;
+  private readonly final: Buffer;
+  private readonly single: Buffer;
+  constructor(messageId: Uint8Array) {
+    this.regular = BodyAad.make(messageId, FRAME_LABEL);
+    this.final = BodyAad.make(messageId, FINAL_FRAME_LABEL);
+    this.single = BodyAad.make(messageId, SINGLE_BLOCK_LABEL);
+  }
+  public frame(kind: 'regular' | 'final' | 'single', sequenceNumber: number, contentLength: number): Buffer {
+    const b = kind === 'regular' ? this.regular : kind === 'final' ? this.final : this.single;
+    const at = b.length - 12;
+    b.writeUInt32BE(sequenceNumber, at);
+    b.writeUInt32BE(Math.floor(contentLength / 0x100000000), at + 4);
+    b.writeUInt32BE(contentLength >>> 0, at + 8);
+    return b;
+  }
+  private static make(messageId: Uint8Array, label: Buffer): Buffer {
+    const b = Buffer.alloc(MESSAGE_ID_LENGTH + label.length + 12);
+    Buffer.from(messageId).copy(b, 0);
+    label.copy(b, MESSAGE_ID_LENGTH);
+    return b;
+  }
+}
+
+/** Sizes of a framed body for a plaintext of known length. */
+export interface FramedLayout {
+  readonly regularFrames: number;
+  readonly finalFrameLength: number;
+  readonly bodyLength: number;
+}
+
+/**
+ * Regular frames carry exactly `frameLength` bytes; the final frame carries the rest (1..frameLength
+ * bytes, or 0 for an empty plaintext).
+ */
+export function framedLayout(plaintextLength: number, frameLength: number): FramedLayout {
+  const regularFrames = plaintextLength === 0 ? 0 : Math.ceil(plaintextLength / frameLength) - 1;
+  if (regularFrames + 1 > MAX_FRAMES) {
+    throw new ConfigurationError(`${plaintextLength} bytes at frame length ${frameLength} needs more than ${MAX_FRAMES} frames; use a larger frameLength.`);
+  }
+  const finalFrameLength = plaintextLength - regularFrames * frameLength;
+  return {
+    regularFrames,
+    finalFrameLength,
+    bodyLength: regularFrames * (REGULAR_FRAME_OVERHEAD + frameLength) + FINAL_FRAME_OVERHEAD + finalFrameLength,
+  };
+}
+
+/** Size in bytes of one frame on the wire. */
+export function frameSize(contentLength: number, final: boolean): number {
+  return contentLength + (final ? FINAL_FRAME_OVERHEAD : REGULAR_FRAME_OVERHEAD);
+}
+
+/**
+ * Encrypts frames in sequence for one message. The IV of each frame is its sequence number,
+ * big-endian in the IV's last 4 bytes, so it never repeats under the message's content key.
+ */
+export class FrameEncryptor {
+  private readonly aad: BodyAad;
+  private readonly iv = Buffer.alloc(IV_LENGTH);
+  private sequenceNumber = 1;
+  private finished = false;
+
+  constructor(private readonly contentKey: Buffer, messageId: Uint8Array, private readonly frameLength: number) {
+    this.aad = new BodyAad(messageId);
+  }
+
+  /** Writes one frame into `out` at `pos`; returns the position after it. */
+  public writeFrame(out: Buffer, pos: number, plaintext: Uint8Array, final: boolean): number {
+    if (this.finished) throw new Error('The final frame was already written.');
+    if (plaintext.length > this.frameLength || (!final && plaintext.length !== this.frameLength)) {
+      throw new Error('Frame content length does not match the frame length.');
+    }
+    if (this.sequenceNumber > MAX_FRAMES) {
+      throw new ConfigurationError(`A message cannot have more than ${MAX_FRAMES} frames; use a larger frameLength.`);
+    }
+    const seq = this.sequenceNumber++;
+    this.iv.writeUInt32BE(seq, IV_LENGTH - 4);
+    if (final) {
+      pos = out.writeUInt32BE(SEQUENCE_NUMBER_END, pos);
+      pos = out.writeUInt32BE(seq, pos);
+      pos += this.iv.copy(out, pos);
+      pos = out.writeUInt32BE(plaintext.length, pos);
+      this.finished = true;
+    } else {
+      pos = out.writeUInt32BE(seq, pos);
+      pos += this.iv.copy(out, pos);
+    }
+    const cipher = createCipheriv('aes-256-gcm', this.contentKey, this.iv);
+    cipher.setAAD(this.aad.frame(final ? 'final' : 'regular', seq, plaintext.length));
+    pos += cipher.update(plaintext).copy(out, pos);
+    pos += cipher.final().copy(out, pos);
+    pos += cipher.getAuthTag().copy(out, pos);
+    return pos;
+  }
+
+  /** Encrypts one frame into a new buffer. */
+  public frame(plaintext: Uint8Array, final: boolean): Buffer {
+    const out = Buffer.allocUnsafe(frameSize(plaintext.length, final));
+    this.writeFrame(out, 0, plaintext, final);
+    return out;
+  }
+}
+
+/** Result of one decode step: more bytes are needed, or one authenticated unit of plaintext. */
+export type DecodeStep =
+  | { readonly kind: 'need'; readonly bytes: number }
+  | { readonly kind: 'plaintext'; readonly plaintext: Buffer; readonly consumed: number; readonly done: boolean };
+
+/**
+ * Decodes and authenticates a body frame by frame. Each step returns plaintext only after that
+ * frame's tag verified. Accepts any frame IV (other SDKs do not all use the sequence number),
+ * enforces consecutive sequence numbers, and rejects a final frame longer than the frame length.
+ */
+export class BodyDecryptor {
+  private readonly aad: BodyAad;
+  private sequenceNumber = 1;
+  private done = false;
+
+  constructor(private readonly header: MessageHeader, private readonly contentKey: Buffer) {
+    this.aad = new BodyAad(header.messageId);
+  }
+
+  public get finished(): boolean {
+    return this.done;
+  }
+
+  /** Decodes the next frame (or the single block) starting at `buf[pos]`. */
+  public next(buf: Buffer, pos: number): DecodeStep {
+    if (this.done) throw new Error('The body is already complete.');
+    const avail = buf.length - pos;
+    if (this.header.contentType === ContentType.NON_FRAMED) {
+      const fixed = IV_LENGTH + 8;
+      if (avail < fixed) return { kind: 'need', bytes: fixed };
+      const hi = buf.readUInt32BE(pos + IV_LENGTH);
+      const lo = buf.readUInt32BE(pos + IV_LENGTH + 4);
+      const length = hi * 0x100000000 + lo;
+      if (length > MAX_NON_FRAMED_LENGTH) {
+        throw new InvalidMessageError('The non-framed body states a length above the format limit: the message is corrupt.');
+      }
+      const total = fixed + length + TAG_LENGTH;
+      if (avail < total) return { kind: 'need', bytes: total };
+      const plaintext = this.open(buf, pos, pos + fixed, length, 'single', 1);
+      this.done = true;
+      return { kind: 'plaintext', plaintext, consumed: total, done: true };
+    }
+    if (avail < 4) return { kind: 'need', bytes: 4 };
+    const first = buf.readUInt32BE(pos);
+    const expected = this.sequenceNumber;
+    if (first === SEQUENCE_NUMBER_END) {
+      const fixed = 4 + 4 + IV_LENGTH + 4;
+      if (avail < fixed) return { kind: 'need', bytes: fixed };
+      const seq = buf.readUInt32BE(pos + 4);
+      if (seq !== expected) throw outOfOrder(seq, expected);
+      const length = buf.readUInt32BE(pos + 4 + 4 + IV_LENGTH);
+      if (length > this.header.frameLength) {
+        throw new InvalidMessageError('The final frame is longer than the frame length in the header: the message is corrupt.');
+      }
+      const total = fixed + length + TAG_LENGTH;
+      if (avail < total) return { kind: 'need', bytes: total };
+      const plaintext = this.open(buf, pos + 8, pos + fixed, length, 'final', seq);
+      this.done = true;
+      return { kind: 'plaintext', plaintext, consumed: total, done: true };
+    }
+    if (first !== expected) throw outOfOrder(first, expected);
+    if (expected > MAX_FRAMES - 1) {
+      throw new InvalidMessageError('The message has more frames than the format allows: the message is corrupt.');
+    }
+    const length = this.header.frameLength;
+    const total = 4 + IV_LENGTH + length + TAG_LENGTH;
+    if (avail < total) return { kind: 'need', bytes: total };
+    const plaintext = this.open(buf, pos + 4, pos + 4 + IV_LENGTH, length, 'regular', first);
+    this.sequenceNumber++;
+    return { kind: 'plaintext', plaintext, consumed: total, done: false };
+  }
+
+  private open(buf: Buffer, ivPos: number, contentPos: number, length: number, kind: 'regular' | 'final' | 'single', seq: number): Buffer {
+    const decipher = createDecipheriv('aes-256-gcm', this.contentKey, buf.subarray(ivPos, ivPos + IV_LENGTH));
+    decipher.setAAD(this.aad.frame(kind, seq, length));
+    decipher.setAuthTag(buf.subarray(contentPos + length, contentPos + length + TAG_LENGTH));
+    const plaintext = decipher.update(buf.subarray(contentPos, contentPos + length));
+    try {
+      decipher.final();
+    } catch {
+      plaintext.fill(0);
+      throw new InvalidMessageError(`Body ${kind === 'single' ? 'block' : `frame ${seq}`} does not authenticate: the message was modified or is corrupt.`);
+    }
+    return plaintext;
+  }
+}
+
+function outOfOrder(got: number, expected: number): InvalidMessageError {
+  return new InvalidMessageError(`Frame sequence number ${got} where ${expected} was expected: frames are missing, repeated or re-ordered.`);
+}

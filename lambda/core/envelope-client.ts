@@ -1,0 +1,195 @@
+import { Transform } from 'node:stream';
+import { framedLayout } from './body';
+import { ConfigurationError, InvalidMessageError } from './errors';
+import { checkMaxEncryptedDataKeys, parseHeader } from './header';
+import { DefaultMaterialsManager } from './materials';
+import {
+  checkExpectedContext, checkFrameLength, checkSuite, MessageHeaderInfo, startDecryption, startEncryption,
+} from './session';
+import { assertSignature, readFooter, serializeFooter } from './signature';
+import { DecryptStream, EncryptStream } from './streams';
+import { AlgorithmSuiteId, EncryptionContext, KeyProvider, MaterialsManager } from './types';
+
+export { MessageHeaderInfo, DEFAULT_FRAME_LENGTH } from './session';
+
+/** Largest DER ECDSA P-384 signature plus its length field. */
+const MAX_FOOTER_LENGTH = 2 + 104;
+
+export interface EnvelopeClientOptions {
+  /** Where data keys come from; wrapped in a `DefaultMaterialsManager`. Give this or `materialsManager`. */
+  readonly keyProvider?: KeyProvider;
+  /** Full control over materials (e.g. a caching materials manager). Give this or `keyProvider`. */
+  readonly materialsManager?: MaterialsManager;
+  /**
+   * Suite for new messages.
+   * @default AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY (0x0478, unsigned)
+   */
+  readonly suite?: AlgorithmSuiteId;
+  /**
+   * Plaintext bytes per frame for new messages (1 to 2^32-1). Any frame length is accepted on decrypt.
+   * @default 65536
+   */
+  readonly frameLength?: number;
+  /**
+   * Messages with more encrypted data keys than this are rejected before any key provider call.
+   * @default 10
+   */
+  readonly maxEncryptedDataKeys?: number;
+}
+
+export interface EncryptOptions {
+  /** Non-secret pairs bound to the message and passed to KMS. Not mutated or retained. @default - empty */
+  readonly encryptionContext?: EncryptionContext;
+  /** @default - the client's suite */
+  readonly suite?: AlgorithmSuiteId;
+  /** @default - the client's frame length */
+  readonly frameLength?: number;
+}
+
+export interface EncryptStreamOptions extends EncryptOptions {
+  /**
+   * Exact plaintext length, when known. Passed to the materials manager: a data-key cache serves a
+   * stream only when its length is stated. The stream fails if the plaintext differs.
+   * @default - unknown
+   */
+  readonly plaintextLength?: number;
+}
+
+export interface DecryptOptions {
+  /** Decrypt fails unless every pair here is in the message's encryption context. @default - no check */
+  readonly expectedEncryptionContext?: EncryptionContext;
+}
+
+export interface EncryptResult {
+  readonly message: Buffer;
+  readonly header: MessageHeaderInfo;
+}
+
+export interface DecryptResult {
+  readonly plaintext: Buffer;
+  readonly header: MessageHeaderInfo;
+}
+
+/**
+ * Encrypts and decrypts AWS Encryption SDK message format v2 messages with key commitment
+ * (suites 0x0478 and 0x0578), in memory or as Node streams.
+ */
+export class EnvelopeClient {
+  public readonly materialsManager: MaterialsManager;
+  public readonly suite: AlgorithmSuiteId;
+  public readonly frameLength: number;
+  public readonly maxEncryptedDataKeys: number;
+
+  constructor(options: EnvelopeClientOptions) {
+    const { keyProvider, materialsManager } = options ?? {};
+    if ((keyProvider === undefined) === (materialsManager === undefined)) {
+      throw new ConfigurationError('EnvelopeClient needs exactly one of keyProvider or materialsManager.');
+    }
+    this.materialsManager = materialsManager ?? new DefaultMaterialsManager(keyProvider as KeyProvider);
+    this.suite = checkSuite(options.suite, 'suite');
+    this.frameLength = checkFrameLength(options.frameLength, 'frameLength');
+    this.maxEncryptedDataKeys = checkMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+  }
+
+  /** Encrypts `plaintext` into one message. */
+  public async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<EncryptResult> {
+    if (!(plaintext instanceof Uint8Array)) {
+      throw new ConfigurationError(`encrypt() takes a Buffer or Uint8Array; received ${typeof plaintext}.`);
+    }
+    const suite = options.suite === undefined ? this.suite : checkSuite(options.suite, 'suite');
+    const frameLength = options.frameLength === undefined ? this.frameLength : checkFrameLength(options.frameLength, 'frameLength');
+    const layout = framedLayout(plaintext.length, frameLength);
+    const session = await startEncryption(this.materialsManager, {
+      suite, frameLength, encryptionContext: options.encryptionContext, plaintextLength: plaintext.length,
+    });
+    try {
+      const bodyEnd = session.headerBytes.length + layout.bodyLength;
+      const out = Buffer.allocUnsafe(bodyEnd + (session.signer ? MAX_FOOTER_LENGTH : 0));
+      let pos = session.headerBytes.copy(out, 0);
+      let offset = 0;
+      for (let i = 0; i < layout.regularFrames; i++) {
+        pos = session.frames.writeFrame(out, pos, plaintext.subarray(offset, offset + frameLength), false);
+        offset += frameLength;
+      }
+      pos = session.frames.writeFrame(out, pos, plaintext.subarray(offset), true);
+      if (pos !== bodyEnd) throw new Error('internal: body size mismatch');
+      if (session.signer && session.signingKey) {
+        session.signer.update(out.subarray(session.headerBytes.length, bodyEnd));
+        pos += serializeFooter(session.signer, session.signingKey).copy(out, pos);
+      }
+      return { message: out.subarray(0, pos), header: session.info };
+    } finally {
+      session.dispose();
+    }
+  }
+
+  /**
+   * Decrypts one whole message. Releases nothing unless every frame and, for signed messages,
+   * the signature verify.
+   */
+  public async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
+    if (!(message instanceof Uint8Array)) {
+      throw new ConfigurationError(`decrypt() takes a Buffer or Uint8Array; received ${typeof message}.`);
+    }
+    const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    const { header, bodyOffset } = parseHeader(buf, { maxEncryptedDataKeys: this.maxEncryptedDataKeys });
+    checkExpectedContext(options.expectedEncryptionContext, header.encryptionContext);
+    const session = await startDecryption(this.materialsManager, header, buf.subarray(0, bodyOffset));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      let pos = bodyOffset;
+      for (;;) {
+        const step = session.body.next(buf, pos);
+        if (step.kind === 'need') {
+          throw new InvalidMessageError('The message is truncated inside its body: it is incomplete.');
+        }
+        chunks.push(step.plaintext);
+        total += step.plaintext.length;
+        pos += step.consumed;
+        if (step.done) break;
+      }
+      if (session.verifier && session.verificationKey) {
+        const footer = readFooter(buf, pos);
+        if (!footer) throw new InvalidMessageError('The signed message is truncated inside its signature footer: it is incomplete.');
+        session.verifier.update(buf.subarray(bodyOffset, pos));
+        assertSignature(session.verifier, session.verificationKey, footer.signature);
+        pos += footer.length;
+      }
+      if (pos !== buf.length) {
+        throw new InvalidMessageError(`The message has ${buf.length - pos} unexpected bytes after its end: it was extended or two messages were joined.`);
+      }
+      const plaintext = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+      return { plaintext, header: session.info };
+    } catch (err) {
+      for (const c of chunks) c.fill(0);
+      throw err;
+    } finally {
+      session.dispose();
+    }
+  }
+
+  /** A Transform stream: plaintext in, one message out. */
+  public encryptStream(options: EncryptStreamOptions = {}): Transform {
+    const suite = options.suite === undefined ? this.suite : checkSuite(options.suite, 'suite');
+    const frameLength = options.frameLength === undefined ? this.frameLength : checkFrameLength(options.frameLength, 'frameLength');
+    if (options.plaintextLength !== undefined && (!Number.isSafeInteger(options.plaintextLength) || options.plaintextLength < 0)) {
+      throw new ConfigurationError(`plaintextLength must be a non-negative integer; received ${String(options.plaintextLength)}.`);
+    }
+    return new EncryptStream(this.materialsManager, {
+      suite, frameLength, encryptionContext: options.encryptionContext, plaintextLength: options.plaintextLength,
+    });
+  }
+
+  /**
+   * A Transform stream: one message in, plaintext out. Each frame's plaintext is released only
+   * after that frame authenticates. For signed messages the signature is checked at the end: the
+   * stream then errors, but frames already released stay released (see the docs).
+   */
+  public decryptStream(options: DecryptOptions = {}): Transform {
+    return new DecryptStream(this.materialsManager, {
+      maxEncryptedDataKeys: this.maxEncryptedDataKeys,
+      expectedEncryptionContext: options.expectedEncryptionContext,
+    });
+  }
+}

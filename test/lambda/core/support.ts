@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import {
+  DecryptionMaterials, DecryptionMaterialsRequest, EncryptedDataKey, EncryptionMaterials, EncryptionMaterialsRequest,
+  GenerateDataKeyInput, GenerateDataKeyOutput, KeyProvider, MaterialsManager,
+} from '../../../lambda/core/types';
+
+/** A MaterialsManager that always hands out one fixed data key (for vectors). */
+export class StaticKeyMaterialsManager implements MaterialsManager {
+  public decryptCalls = 0;
+  constructor(private readonly dataKey: Buffer) {}
+  public async getEncryptionMaterials(): Promise<EncryptionMaterials> {
+    throw new Error('not used');
+  }
+  public async decryptMaterials(request: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    this.decryptCalls++;
+    return { suite: request.suite, encryptionContext: request.encryptionContext, plaintextDataKey: Buffer.from(this.dataKey) };
+  }
+}
+
+/**
+ * An offline KeyProvider that "wraps" data keys by XOR with a fixed secret, bound to the context
+ * by a hash. Enough to exercise the materials manager and the client without KMS.
+ */
+export class FakeKeyProvider implements KeyProvider {
+  public readonly providerId = 'fake';
+  public generateCalls = 0;
+  public decryptCalls = 0;
+  public lastContext?: Record<string, string>;
+  private readonly secret = randomBytes(32);
+  constructor(public readonly keyId = 'fake-key-1') {}
+
+  public async generateDataKey(input: GenerateDataKeyInput): Promise<GenerateDataKeyOutput> {
+    this.generateCalls++;
+    this.lastContext = { ...input.encryptionContext };
+    const plaintextDataKey = randomBytes(input.numberOfBytes);
+    return { plaintextDataKey, encryptedDataKey: this.wrap(plaintextDataKey, input.encryptionContext) };
+  }
+
+  public async decryptDataKey(input: { encryptedDataKey: EncryptedDataKey; encryptionContext: Record<string, string> }): Promise<Buffer> {
+    this.decryptCalls++;
+    const blob = input.encryptedDataKey.encryptedDataKey;
+    const ctx = Buffer.from(JSON.stringify(Object.entries(input.encryptionContext).sort()));
+    if (!blob.subarray(32).equals(ctx)) throw new Error('InvalidCiphertextException');
+    const out = Buffer.alloc(32);
+    for (let i = 0; i < 32; i++) out[i] = blob[i] ^ this.secret[i];
+    return out;
+  }
+
+  public async reEncryptDataKey(): Promise<EncryptedDataKey> {
+    throw new Error('not used');
+  }
+
+  public canDecrypt(edk: EncryptedDataKey): boolean {
+    return edk.providerId === this.providerId && edk.providerInfo === this.keyId;
+  }
+
+  private wrap(key: Buffer, context: Record<string, string>): EncryptedDataKey {
+    const x = Buffer.alloc(32);
+    for (let i = 0; i < 32; i++) x[i] = key[i] ^ this.secret[i];
+    const ctx = Buffer.from(JSON.stringify(Object.entries(context).sort()));
+    return { providerId: this.providerId, providerInfo: this.keyId, encryptedDataKey: Buffer.concat([x, ctx]) };
+  }
+}
+
+export type { EncryptionMaterialsRequest };

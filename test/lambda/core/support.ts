@@ -63,3 +63,25 @@ export class FakeKeyProvider implements KeyProvider {
 }
 
 export type { EncryptionMaterialsRequest };
+
+/** A KeyProvider with one fixed data key, so tests know the key (and can build wrong-key cases). */
+export class StaticKeyProvider implements KeyProvider {
+  public readonly providerId = 'static';
+  public readonly keyId = 'static-key';
+  constructor(public readonly dataKey: Buffer = randomBytes(32)) {}
+  public async generateDataKey(): Promise<GenerateDataKeyOutput> {
+    return {
+      plaintextDataKey: Buffer.from(this.dataKey),
+      encryptedDataKey: { providerId: this.providerId, providerInfo: this.keyId, encryptedDataKey: Buffer.from('wrapped') },
+    };
+  }
+  public async decryptDataKey(): Promise<Buffer> {
+    return Buffer.from(this.dataKey);
+  }
+  public async reEncryptDataKey(): Promise<EncryptedDataKey> {
+    throw new Error('not used');
+  }
+  public canDecrypt(edk: EncryptedDataKey): boolean {
+    return edk.providerId === this.providerId;
+  }
+}

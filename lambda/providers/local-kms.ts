@@ -61,7 +61,7 @@ export interface KmsKeyMetadata {
 
 export interface KmsTag { TagKey: string; TagValue: string }
 
-export interface CreateKeyInput {
+export interface KmsCreateKeyInput {
   Description?: string;
   KeyUsage?: KmsKeyUsage;
   KeySpec?: KmsKeySpec;
@@ -73,12 +73,12 @@ export interface CreateKeyInput {
   Origin?: string;
   BypassPolicyLockoutSafetyCheck?: boolean;
 }
-export interface KeyIdInput { KeyId: string | undefined }
-export interface DescribeKeyInput extends KeyIdInput { GrantTokens?: string[] }
-export interface AliasInput { AliasName: string | undefined; TargetKeyId: string | undefined }
-export interface ListAliasesInput { KeyId?: string; Limit?: number; Marker?: string }
+export interface KmsKeyIdInput { KeyId: string | undefined }
+export interface KmsDescribeKeyInput extends KmsKeyIdInput { GrantTokens?: string[] }
+export interface KmsAliasInput { AliasName: string | undefined; TargetKeyId: string | undefined }
+export interface KmsListAliasesInput { KeyId?: string; Limit?: number; Marker?: string }
 export interface KmsAliasListEntry { AliasName: string; AliasArn: string; TargetKeyId: string; CreationDate: Date; LastUpdatedDate: Date }
-export interface EncryptInput {
+export interface KmsEncryptInput {
   KeyId: string | undefined;
   Plaintext: Uint8Array | undefined;
   EncryptionContext?: KmsEncryptionContext;
@@ -86,7 +86,7 @@ export interface EncryptInput {
   EncryptionAlgorithm?: KmsEncryptionAlgorithm;
   DryRun?: boolean;
 }
-export interface DecryptInput {
+export interface KmsDecryptInput {
   CiphertextBlob: Uint8Array | undefined;
   EncryptionContext?: KmsEncryptionContext;
   GrantTokens?: string[];
@@ -94,7 +94,7 @@ export interface DecryptInput {
   EncryptionAlgorithm?: KmsEncryptionAlgorithm;
   DryRun?: boolean;
 }
-export interface GenerateDataKeyInput {
+export interface KmsGenerateDataKeyInput {
   KeyId: string | undefined;
   EncryptionContext?: KmsEncryptionContext;
   NumberOfBytes?: number;
@@ -102,14 +102,14 @@ export interface GenerateDataKeyInput {
   GrantTokens?: string[];
   DryRun?: boolean;
 }
-export interface GenerateDataKeyPairInput {
+export interface KmsGenerateDataKeyPairInput {
   KeyId: string | undefined;
   KeyPairSpec: KmsDataKeyPairSpec | undefined;
   EncryptionContext?: KmsEncryptionContext;
   GrantTokens?: string[];
   DryRun?: boolean;
 }
-export interface ReEncryptInput {
+export interface KmsReEncryptInput {
   CiphertextBlob: Uint8Array | undefined;
   SourceEncryptionContext?: KmsEncryptionContext;
   SourceKeyId?: string;
@@ -120,31 +120,31 @@ export interface ReEncryptInput {
   GrantTokens?: string[];
   DryRun?: boolean;
 }
-export interface SignInput {
+export interface KmsSignInput {
   KeyId: string | undefined;
   Message: Uint8Array | undefined;
   MessageType?: 'RAW' | 'DIGEST';
   SigningAlgorithm: KmsSigningAlgorithm | undefined;
   GrantTokens?: string[];
 }
-export interface VerifyInput extends SignInput { Signature: Uint8Array | undefined }
-export interface GenerateMacInput {
+export interface KmsVerifyInput extends KmsSignInput { Signature: Uint8Array | undefined }
+export interface KmsGenerateMacInput {
   KeyId: string | undefined;
   Message: Uint8Array | undefined;
   MacAlgorithm: KmsMacAlgorithm | undefined;
   GrantTokens?: string[];
 }
-export interface VerifyMacInput extends GenerateMacInput { Mac: Uint8Array | undefined }
-export interface EnableKeyRotationInput extends KeyIdInput { RotationPeriodInDays?: number }
-export interface ScheduleKeyDeletionInput extends KeyIdInput { PendingWindowInDays?: number }
-export interface ReplicateKeyInput extends KeyIdInput {
+export interface KmsVerifyMacInput extends KmsGenerateMacInput { Mac: Uint8Array | undefined }
+export interface KmsEnableKeyRotationInput extends KmsKeyIdInput { RotationPeriodInDays?: number }
+export interface KmsScheduleKeyDeletionInput extends KmsKeyIdInput { PendingWindowInDays?: number }
+export interface KmsReplicateKeyInput extends KmsKeyIdInput {
   ReplicaRegion: string | undefined;
   Description?: string;
   Policy?: string;
   Tags?: KmsTag[];
 }
-export interface KeyPolicyInput extends KeyIdInput { PolicyName?: string }
-export interface PutKeyPolicyInput extends KeyPolicyInput { Policy: string | undefined }
+export interface KmsKeyPolicyInput extends KmsKeyIdInput { PolicyName?: string }
+export interface KmsPutKeyPolicyInput extends KmsKeyPolicyInput { Policy: string | undefined }
 
 /** One CloudTrail event record, in the shape CloudTrail writes for KMS API calls. */
 export interface CloudTrailEvent {
@@ -394,7 +394,7 @@ export class LocalKms {
 
   // ---- key management -------------------------------------------------------------------
 
-  public async createKey(input: CreateKeyInput = {}): Promise<{ KeyMetadata: KmsKeyMetadata }> {
+  public async createKey(input: KmsCreateKeyInput = {}): Promise<{ KeyMetadata: KmsKeyMetadata }> {
     return this.call('CreateKey', input, false, (ctx) => {
       const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
       const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
@@ -434,7 +434,7 @@ export class LocalKms {
     });
   }
 
-  public async describeKey(input: DescribeKeyInput): Promise<{ KeyMetadata: KmsKeyMetadata }> {
+  public async describeKey(input: KmsDescribeKeyInput): Promise<{ KeyMetadata: KmsKeyMetadata }> {
     return this.call('DescribeKey', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx);
       return { KeyMetadata: this.metadata(key) };
@@ -449,7 +449,7 @@ export class LocalKms {
     });
   }
 
-  public async createAlias(input: AliasInput): Promise<Record<string, never>> {
+  public async createAlias(input: KmsAliasInput): Promise<Record<string, never>> {
     return this.call('CreateAlias', input, false, (ctx) => {
       const name = checkAliasName(input.AliasName);
       if (this.store.getAlias(this.region, name)) {
@@ -463,7 +463,7 @@ export class LocalKms {
     });
   }
 
-  public async updateAlias(input: AliasInput): Promise<Record<string, never>> {
+  public async updateAlias(input: KmsAliasInput): Promise<Record<string, never>> {
     return this.call('UpdateAlias', input, false, (ctx) => {
       const name = checkAliasName(input.AliasName);
       const alias = this.store.getAlias(this.region, name);
@@ -484,7 +484,7 @@ export class LocalKms {
     });
   }
 
-  public async listAliases(input: ListAliasesInput = {}): Promise<{ Aliases: KmsAliasListEntry[]; Truncated: boolean }> {
+  public async listAliases(input: KmsListAliasesInput = {}): Promise<{ Aliases: KmsAliasListEntry[]; Truncated: boolean }> {
     return this.call('ListAliases', input, true, (ctx) => {
       const keyId = input.KeyId !== undefined ? this.resolveKey(input.KeyId, ctx, { allowAlias: false }).keyId : undefined;
       const aliases = this.store.aliasesInRegion(this.region)
@@ -500,14 +500,14 @@ export class LocalKms {
     });
   }
 
-  public async getKeyPolicy(input: KeyPolicyInput): Promise<{ Policy: string; PolicyName: string }> {
+  public async getKeyPolicy(input: KmsKeyPolicyInput): Promise<{ Policy: string; PolicyName: string }> {
     return this.call('GetKeyPolicy', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       return { Policy: key.policy, PolicyName: 'default' };
     });
   }
 
-  public async putKeyPolicy(input: PutKeyPolicyInput): Promise<Record<string, never>> {
+  public async putKeyPolicy(input: KmsPutKeyPolicyInput): Promise<Record<string, never>> {
     return this.call('PutKeyPolicy', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (typeof input.Policy !== 'string' || input.Policy.length === 0) throw validation('Policy must be a non-empty JSON string.');
@@ -522,7 +522,7 @@ export class LocalKms {
     });
   }
 
-  public async enableKeyRotation(input: EnableKeyRotationInput): Promise<Record<string, never>> {
+  public async enableKeyRotation(input: KmsEnableKeyRotationInput): Promise<Record<string, never>> {
     return this.call('EnableKeyRotation', input, false, (ctx) => {
       const key = this.rotatableKey(input.KeyId, ctx);
       const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
@@ -537,7 +537,7 @@ export class LocalKms {
     });
   }
 
-  public async disableKeyRotation(input: KeyIdInput): Promise<Record<string, never>> {
+  public async disableKeyRotation(input: KmsKeyIdInput): Promise<Record<string, never>> {
     return this.call('DisableKeyRotation', input, false, (ctx) => {
       const key = this.rotatableKey(input.KeyId, ctx);
       key.rotationEnabled = false;
@@ -546,7 +546,7 @@ export class LocalKms {
     });
   }
 
-  public async getKeyRotationStatus(input: KeyIdInput): Promise<{ KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date }> {
+  public async getKeyRotationStatus(input: KmsKeyIdInput): Promise<{ KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date }> {
     return this.call('GetKeyRotationStatus', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       const result: { KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date } = {
@@ -562,7 +562,7 @@ export class LocalKms {
   }
 
   /** Rotates now: new key material for new ciphertexts; every older version still decrypts. */
-  public async rotateKeyOnDemand(input: KeyIdInput): Promise<{ KeyId: string }> {
+  public async rotateKeyOnDemand(input: KmsKeyIdInput): Promise<{ KeyId: string }> {
     return this.call('RotateKeyOnDemand', input, false, (ctx) => {
       const key = this.rotatableKey(input.KeyId, ctx);
       this.requireState(key);
@@ -572,7 +572,7 @@ export class LocalKms {
     });
   }
 
-  public async disableKey(input: KeyIdInput): Promise<Record<string, never>> {
+  public async disableKey(input: KmsKeyIdInput): Promise<Record<string, never>> {
     return this.call('DisableKey', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (key.keyState === 'PendingDeletion') throw this.pendingDeletion(key);
@@ -582,7 +582,7 @@ export class LocalKms {
     });
   }
 
-  public async enableKey(input: KeyIdInput): Promise<Record<string, never>> {
+  public async enableKey(input: KmsKeyIdInput): Promise<Record<string, never>> {
     return this.call('EnableKey', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (key.keyState === 'PendingDeletion') throw this.pendingDeletion(key);
@@ -592,7 +592,7 @@ export class LocalKms {
     });
   }
 
-  public async scheduleKeyDeletion(input: ScheduleKeyDeletionInput): Promise<{ KeyId: string; DeletionDate: Date; KeyState: 'PendingDeletion'; PendingWindowInDays: number }> {
+  public async scheduleKeyDeletion(input: KmsScheduleKeyDeletionInput): Promise<{ KeyId: string; DeletionDate: Date; KeyState: 'PendingDeletion'; PendingWindowInDays: number }> {
     return this.call('ScheduleKeyDeletion', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       const days = input.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
@@ -612,7 +612,7 @@ export class LocalKms {
   }
 
   /** Cancels a scheduled deletion. As in KMS, the key is then Disabled until enabled again. */
-  public async cancelKeyDeletion(input: KeyIdInput): Promise<{ KeyId: string }> {
+  public async cancelKeyDeletion(input: KmsKeyIdInput): Promise<{ KeyId: string }> {
     return this.call('CancelKeyDeletion', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (key.keyState !== 'PendingDeletion') {
@@ -629,7 +629,7 @@ export class LocalKms {
   }
 
   /** Creates a replica of a multi-Region primary key in `ReplicaRegion`, sharing its key material. */
-  public async replicateKey(input: ReplicateKeyInput): Promise<{ ReplicaKeyMetadata: KmsKeyMetadata; ReplicaPolicy: string; ReplicaTags: KmsTag[] }> {
+  public async replicateKey(input: KmsReplicateKeyInput): Promise<{ ReplicaKeyMetadata: KmsKeyMetadata; ReplicaPolicy: string; ReplicaTags: KmsTag[] }> {
     return this.call('ReplicateKey', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (!key.multiRegion) {
@@ -667,7 +667,7 @@ export class LocalKms {
 
   // ---- cryptographic operations ------------------------------------------------------------
 
-  public async encrypt(input: EncryptInput): Promise<{ CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: KmsEncryptionAlgorithm }> {
+  public async encrypt(input: KmsEncryptInput): Promise<{ CiphertextBlob: Uint8Array; KeyId: string; EncryptionAlgorithm: KmsEncryptionAlgorithm }> {
     return this.call('Encrypt', input, true, (ctx) => {
       const plaintext = requireBytes(input.Plaintext, 'plaintext');
       requireLength(plaintext, 'plaintext', 1, MAX_PLAINTEXT);
@@ -678,14 +678,14 @@ export class LocalKms {
     });
   }
 
-  public async decrypt(input: DecryptInput): Promise<{ KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: KmsEncryptionAlgorithm }> {
+  public async decrypt(input: KmsDecryptInput): Promise<{ KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: KmsEncryptionAlgorithm }> {
     return this.call('Decrypt', input, true, (ctx) => {
       const { key, plaintext, algorithm } = this.decryptCore(input.CiphertextBlob, input.KeyId, input.EncryptionContext, input.EncryptionAlgorithm, ctx);
       return { KeyId: this.arnOf(key), Plaintext: out(plaintext), EncryptionAlgorithm: algorithm };
     });
   }
 
-  public async generateDataKey(input: GenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string; KeyMaterialId?: string }> {
+  public async generateDataKey(input: KmsGenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string; KeyMaterialId?: string }> {
     return this.call('GenerateDataKey', input, true, (ctx) => {
       const { key, blob, dataKey } = this.dataKeyCore(input, ctx);
       const result = { CiphertextBlob: out(blob), Plaintext: out(dataKey), KeyId: this.arnOf(key) };
@@ -694,7 +694,7 @@ export class LocalKms {
     });
   }
 
-  public async generateDataKeyWithoutPlaintext(input: GenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; KeyId: string }> {
+  public async generateDataKeyWithoutPlaintext(input: KmsGenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; KeyId: string }> {
     return this.call('GenerateDataKeyWithoutPlaintext', input, true, (ctx) => {
       const { key, blob, dataKey } = this.dataKeyCore(input, ctx);
       dataKey.fill(0);
@@ -702,7 +702,7 @@ export class LocalKms {
     });
   }
 
-  public async generateDataKeyPair(input: GenerateDataKeyPairInput): Promise<{
+  public async generateDataKeyPair(input: KmsGenerateDataKeyPairInput): Promise<{
     PrivateKeyCiphertextBlob: Uint8Array; PrivateKeyPlaintext: Uint8Array; PublicKey: Uint8Array; KeyId: string; KeyPairSpec: KmsDataKeyPairSpec;
   }> {
     return this.call('GenerateDataKeyPair', input, true, (ctx) => {
@@ -713,7 +713,7 @@ export class LocalKms {
     });
   }
 
-  public async generateDataKeyPairWithoutPlaintext(input: GenerateDataKeyPairInput): Promise<{
+  public async generateDataKeyPairWithoutPlaintext(input: KmsGenerateDataKeyPairInput): Promise<{
     PrivateKeyCiphertextBlob: Uint8Array; PublicKey: Uint8Array; KeyId: string; KeyPairSpec: KmsDataKeyPairSpec;
   }> {
     return this.call('GenerateDataKeyPairWithoutPlaintext', input, true, (ctx) => {
@@ -734,7 +734,7 @@ export class LocalKms {
   }
 
   /** Decrypts under the source key and encrypts under the destination key; the plaintext never leaves LocalKms. */
-  public async reEncrypt(input: ReEncryptInput): Promise<{
+  public async reEncrypt(input: KmsReEncryptInput): Promise<{
     CiphertextBlob: Uint8Array; SourceKeyId: string; KeyId: string; SourceEncryptionAlgorithm: KmsEncryptionAlgorithm; DestinationEncryptionAlgorithm: KmsEncryptionAlgorithm;
   }> {
     return this.call('ReEncrypt', input, true, (ctx) => {
@@ -756,7 +756,7 @@ export class LocalKms {
     });
   }
 
-  public async sign(input: SignInput): Promise<{ KeyId: string; Signature: Uint8Array; SigningAlgorithm: KmsSigningAlgorithm }> {
+  public async sign(input: KmsSignInput): Promise<{ KeyId: string; Signature: Uint8Array; SigningAlgorithm: KmsSigningAlgorithm }> {
     return this.call('Sign', input, true, (ctx) => {
       const { key, message, algorithm, hash, padding } = this.signingSetup(input, ctx);
       const material = this.currentMaterial(key);
@@ -766,7 +766,7 @@ export class LocalKms {
     });
   }
 
-  public async verify(input: VerifyInput): Promise<{ KeyId: string; SignatureValid: true; SigningAlgorithm: KmsSigningAlgorithm }> {
+  public async verify(input: KmsVerifyInput): Promise<{ KeyId: string; SignatureValid: true; SigningAlgorithm: KmsSigningAlgorithm }> {
     return this.call('Verify', input, true, (ctx) => {
       const signature = requireBytes(input.Signature, 'signature');
       const { key, message, algorithm, hash, padding } = this.signingSetup(input, ctx);
@@ -783,14 +783,14 @@ export class LocalKms {
     });
   }
 
-  public async generateMac(input: GenerateMacInput): Promise<{ KeyId: string; Mac: Uint8Array; MacAlgorithm: KmsMacAlgorithm }> {
+  public async generateMac(input: KmsGenerateMacInput): Promise<{ KeyId: string; Mac: Uint8Array; MacAlgorithm: KmsMacAlgorithm }> {
     return this.call('GenerateMac', input, true, (ctx) => {
       const { key, mac, algorithm } = this.macCore(input, ctx);
       return { KeyId: this.arnOf(key), Mac: out(mac), MacAlgorithm: algorithm };
     });
   }
 
-  public async verifyMac(input: VerifyMacInput): Promise<{ KeyId: string; MacValid: true; MacAlgorithm: KmsMacAlgorithm }> {
+  public async verifyMac(input: KmsVerifyMacInput): Promise<{ KeyId: string; MacValid: true; MacAlgorithm: KmsMacAlgorithm }> {
     return this.call('VerifyMac', input, true, (ctx) => {
       const given = requireBytes(input.Mac, 'mac');
       const { key, mac, algorithm } = this.macCore(input, ctx);
@@ -801,7 +801,7 @@ export class LocalKms {
     });
   }
 
-  public async getPublicKey(input: KeyIdInput & { GrantTokens?: string[] }): Promise<{
+  public async getPublicKey(input: KmsKeyIdInput & { GrantTokens?: string[] }): Promise<{
     KeyId: string; PublicKey: Uint8Array; KeySpec: KmsKeySpec; CustomerMasterKeySpec: KmsKeySpec; KeyUsage: KmsKeyUsage;
     EncryptionAlgorithms?: KmsEncryptionAlgorithm[]; SigningAlgorithms?: KmsSigningAlgorithm[];
   }> {
@@ -1092,7 +1092,7 @@ export class LocalKms {
     return { key, plaintext, algorithm };
   }
 
-  private dataKeyCore(input: GenerateDataKeyInput, ctx: CallContext): { key: StoredKey; blob: Buffer; dataKey: Buffer } {
+  private dataKeyCore(input: KmsGenerateDataKeyInput, ctx: CallContext): { key: StoredKey; blob: Buffer; dataKey: Buffer } {
     const hasSpec = input.KeySpec !== undefined;
     const hasBytes = input.NumberOfBytes !== undefined;
     if (hasSpec === hasBytes) throw validation('Please specify either number of bytes or key spec (exactly one).');
@@ -1114,7 +1114,7 @@ export class LocalKms {
     return { key, blob, dataKey };
   }
 
-  private dataKeyPairCore(input: GenerateDataKeyPairInput, ctx: CallContext): { key: StoredKey; blob: Buffer; privateDer: Buffer; publicDer: Buffer; spec: KmsDataKeyPairSpec } {
+  private dataKeyPairCore(input: KmsGenerateDataKeyPairInput, ctx: CallContext): { key: StoredKey; blob: Buffer; privateDer: Buffer; publicDer: Buffer; spec: KmsDataKeyPairSpec } {
     const spec = input.KeyPairSpec;
     if (spec === undefined || (!RSA_SPECS[spec] && !ECC_CURVES[spec])) {
       throw validation(`KeyPairSpec '${String(spec)}' is not one of ${[...Object.keys(RSA_SPECS), ...Object.keys(ECC_CURVES)].join(', ')}.`);
@@ -1129,7 +1129,7 @@ export class LocalKms {
     return { key, blob, privateDer, publicDer, spec };
   }
 
-  private signingSetup(input: SignInput, ctx: CallContext): { key: StoredKey; message: Buffer; algorithm: KmsSigningAlgorithm; hash: string; padding?: number } {
+  private signingSetup(input: KmsSignInput, ctx: CallContext): { key: StoredKey; message: Buffer; algorithm: KmsSigningAlgorithm; hash: string; padding?: number } {
     const message = requireBytes(input.Message, 'message');
     requireLength(message, 'message', 1, MAX_PLAINTEXT);
     const key = this.usableKey(input.KeyId, ctx, 'SIGN_VERIFY');
@@ -1148,7 +1148,7 @@ export class LocalKms {
     return { key, message, algorithm, hash, padding };
   }
 
-  private macCore(input: GenerateMacInput, ctx: CallContext): { key: StoredKey; mac: Buffer; algorithm: KmsMacAlgorithm } {
+  private macCore(input: KmsGenerateMacInput, ctx: CallContext): { key: StoredKey; mac: Buffer; algorithm: KmsMacAlgorithm } {
     const message = requireBytes(input.Message, 'message');
     requireLength(message, 'message', 1, MAX_PLAINTEXT);
     const key = this.usableKey(input.KeyId, ctx, 'GENERATE_VERIFY_MAC');

@@ -1,2 +1,4 @@
 // Re-exports only.
-export {};
+export * from './secure-key';
+export * from './key-grants';
+export { KeyGrantOptions } from './key-policy';

@@ -1,0 +1,68 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { KeyGrantOptions } from './key-policy';
+import type { SecureKey } from './secure-key';
+
+/**
+ * The grant methods of a SecureKey with conditions attached; get one from `SecureKey.withConditions`.
+ * Each grant writes the same actions and conditions into the key policy and the grantee's IAM policy.
+ *
+ * (IKey's grant methods take one parameter, and jsii does not let an implementation add one, so the
+ * conditions come first, here.)
+ */
+export class KeyGrantsWithConditions {
+  /**
+   * @param key the key to grant on
+   * @param conditions the conditions every grant made through this object carries
+   */
+  constructor(private readonly key: SecureKey, private readonly conditions: KeyGrantOptions) {}
+
+  /** `grantEncrypt`, with the conditions. */
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantEncrypt', grantee, this.conditions);
+  }
+
+  /** `grantDecrypt`, with the conditions. */
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantDecrypt', grantee, this.conditions);
+  }
+
+  /** `grantEncryptDecrypt`, with the conditions. */
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantEncryptDecrypt', grantee, this.conditions);
+  }
+
+  /** `grantGenerateDataKey`, with the conditions. */
+  public grantGenerateDataKey(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantGenerateDataKey', grantee, this.conditions);
+  }
+
+  /** `grantSign`, with the conditions. */
+  public grantSign(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantSign', grantee, this.conditions);
+  }
+
+  /** `grantVerify`, with the conditions. */
+  public grantVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantVerify', grantee, this.conditions);
+  }
+
+  /** `grantSignVerify`, with the conditions. */
+  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantSignVerify', grantee, this.conditions);
+  }
+
+  /** `grantGenerateMac`, with the conditions. */
+  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantGenerateMac', grantee, this.conditions);
+  }
+
+  /** `grantVerifyMac`, with the conditions. */
+  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantVerifyMac', grantee, this.conditions);
+  }
+
+  /** `grantAdmin`, with the conditions (encryption-context conditions do not apply). */
+  public grantAdmin(grantee: iam.IGrantable): iam.Grant {
+    return this.key._grantPermission('grantAdmin', grantee, this.conditions);
+  }
+}

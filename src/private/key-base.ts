@@ -1,0 +1,192 @@
+import { Resource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as A from './actions';
+import { SecureKeyConfigError } from './validation';
+import { expandActions, grantConditions, KeyGrantOptions, usageActions } from '../key-policy';
+
+/** @internal */
+export type GrantMethod = 'grantEncrypt' | 'grantDecrypt' | 'grantEncryptDecrypt' | 'grantGenerateDataKey' | 'grantSign'
+  | 'grantVerify' | 'grantSignVerify' | 'grantGenerateMac' | 'grantVerifyMac' | 'grantAdmin';
+
+const CONTEXT_ACTIONS = new Set([
+  ...A.ENCRYPT_ACTIONS, ...A.DECRYPT_ACTIONS, ...A.GENERATE_DATA_KEY_ACTIONS, ...A.GENERATE_DATA_KEY_PAIR_ACTIONS,
+  ...A.CREATE_GRANT_ACTIONS,
+]);
+
+/**
+ * Every grant of a SecureKey-style key, implemented once. A grant writes the same actions and
+ * conditions into the key policy (for this key, `Resource: '*'`) and, for identities that have
+ * one, into the grantee's IAM policy (on the key ARN): the key policy is what lets the grantee in,
+ * because the account's IAM alone is never allowed to grant use of the key.
+ *
+ * @internal
+ */
+export abstract class SecureKeyBase extends Resource implements kms.IKey {
+  public abstract readonly keyArn: string;
+  public abstract readonly keyId: string;
+  /** The key spec; decides which actions a grant may hand out. */
+  public abstract readonly keySpec: kms.KeySpec;
+  /** The key usage; decides which actions a grant may hand out. */
+  public abstract readonly keyUsage: kms.KeyUsage;
+  protected abstract readonly policy: iam.PolicyDocument;
+
+  public get keyRef(): kms.KeyReference {
+    return { keyArn: this.keyArn, keyId: this.keyId };
+  }
+
+  public abstract addAlias(alias: string): kms.Alias;
+
+  /**
+   * Adds a statement to the key policy. SecureKey's checks (no unpinned wildcard principal,
+   * nobody both manages and uses the key, someone can update the policy) run over it at synth.
+   */
+  public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  /**
+   * Grants the given actions in the key policy and the grantee's IAM policy. Wildcards (as CDK's own
+   * grants pass them, e.g. `kms:GenerateDataKey*`) become the exact actions this key supports.
+   */
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return this.grantActions(grantee, this.supportedActions('grant', actions), undefined);
+  }
+
+  /**
+   * Encrypt: `Encrypt`, `ReEncryptTo` and, for symmetric keys, `GenerateDataKey` and
+   * `GenerateDataKeyWithoutPlaintext` (what services that encrypt for you call).
+   * For conditions, use `withConditions(...).grantEncrypt(grantee)`.
+   */
+  public grantEncrypt(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantEncrypt', grantee, undefined);
+  }
+
+  /** Decrypt: `Decrypt` and `ReEncryptFrom`. */
+  public grantDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantDecrypt', grantee, undefined);
+  }
+
+  /** Everything `grantEncrypt` and `grantDecrypt` give. */
+  public grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantEncryptDecrypt', grantee, undefined);
+  }
+
+  /** Data keys for envelope encryption: `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext` (symmetric keys only). */
+  public grantGenerateDataKey(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantGenerateDataKey', grantee, undefined);
+  }
+
+  /** `Sign` (signing keys). */
+  public grantSign(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantSign', grantee, undefined);
+  }
+
+  /** `Verify` and `GetPublicKey` (signing keys). */
+  public grantVerify(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantVerify', grantee, undefined);
+  }
+
+  /** `Sign`, `Verify` and `GetPublicKey` (signing keys). */
+  public grantSignVerify(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantSignVerify', grantee, undefined);
+  }
+
+  /** `GenerateMac` (HMAC keys). */
+  public grantGenerateMac(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantGenerateMac', grantee, undefined);
+  }
+
+  /** `VerifyMac` (HMAC keys). */
+  public grantVerifyMac(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantVerifyMac', grantee, undefined);
+  }
+
+  /**
+   * Manage the key (policy, aliases, rotation, state, tags, deletion; list and revoke grants) without
+   * using it. A principal that is also given use of the key fails synth.
+   */
+  public grantAdmin(grantee: iam.IGrantable): iam.Grant {
+    return this._grantPermission('grantAdmin', grantee, undefined);
+  }
+
+  /**
+   * One grant method by name, with optional conditions. Shared by the methods above and by
+   * `KeyGrantsWithConditions` (IKey's grant methods must keep one parameter for jsii).
+   *
+   * @internal
+   */
+  public _grantPermission(method: GrantMethod, grantee: iam.IGrantable, options: KeyGrantOptions | undefined): iam.Grant {
+    const symmetric = this.keySpec === kms.KeySpec.SYMMETRIC_DEFAULT;
+    const dataKeys = symmetric ? A.GENERATE_DATA_KEY_ACTIONS : [];
+    switch (method) {
+      case 'grantEncrypt':
+        return this.grantFor(method, grantee, [...A.ENCRYPT_ACTIONS, ...dataKeys], kms.KeyUsage.ENCRYPT_DECRYPT, options);
+      case 'grantDecrypt':
+        return this.grantFor(method, grantee, A.DECRYPT_ACTIONS, kms.KeyUsage.ENCRYPT_DECRYPT, options);
+      case 'grantEncryptDecrypt':
+        return this.grantFor(method, grantee, [...A.ENCRYPT_ACTIONS, ...A.DECRYPT_ACTIONS, ...dataKeys], kms.KeyUsage.ENCRYPT_DECRYPT, options);
+      case 'grantGenerateDataKey':
+        if (!symmetric) {
+          throw new SecureKeyConfigError(`SecureKey ${this.node.path}: grantGenerateDataKey needs a ${kms.KeySpec.SYMMETRIC_DEFAULT} key; this key is '${this.keySpec}'. Use grantEncrypt for asymmetric encryption keys.`);
+        }
+        return this.grantFor(method, grantee, A.GENERATE_DATA_KEY_ACTIONS, kms.KeyUsage.ENCRYPT_DECRYPT, options);
+      case 'grantSign':
+        return this.grantFor(method, grantee, A.SIGN_ACTIONS, kms.KeyUsage.SIGN_VERIFY, options);
+      case 'grantVerify':
+        return this.grantFor(method, grantee, [...A.VERIFY_ACTIONS, ...A.PUBLIC_KEY_ACTIONS], kms.KeyUsage.SIGN_VERIFY, options);
+      case 'grantSignVerify':
+        return this.grantFor(method, grantee, [...A.SIGN_ACTIONS, ...A.VERIFY_ACTIONS, ...A.PUBLIC_KEY_ACTIONS], kms.KeyUsage.SIGN_VERIFY, options);
+      case 'grantGenerateMac':
+        return this.grantFor(method, grantee, A.GENERATE_MAC_ACTIONS, kms.KeyUsage.GENERATE_VERIFY_MAC, options);
+      case 'grantVerifyMac':
+        return this.grantFor(method, grantee, A.VERIFY_MAC_ACTIONS, kms.KeyUsage.GENERATE_VERIFY_MAC, options);
+      case 'grantAdmin':
+        this.rejectContextConditions(method, options);
+        return this.grantActions(grantee, A.ADMIN_ACTIONS, options);
+    }
+  }
+
+  private grantFor(method: string, grantee: iam.IGrantable, actions: string[], usage: kms.KeyUsage, options?: KeyGrantOptions): iam.Grant {
+    if (this.keyUsage !== usage) {
+      throw new SecureKeyConfigError(`SecureKey ${this.node.path}: ${method} needs a key with keyUsage '${usage}'; this key's keyUsage is '${this.keyUsage}'. Create a separate key for that use.`);
+    }
+    if (!actions.some((a) => CONTEXT_ACTIONS.has(a))) this.rejectContextConditions(method, options);
+    return this.grantActions(grantee, actions, options);
+  }
+
+  private rejectContextConditions(method: string, options?: KeyGrantOptions): void {
+    if (options?.encryptionContext !== undefined || (options?.requiredEncryptionContextKeys ?? []).length > 0) {
+      throw new SecureKeyConfigError(`SecureKey ${this.node.path}: ${method} does not take 'encryptionContext' or 'requiredEncryptionContextKeys': its requests carry no encryption context, so the grant could never be used. Remove them, or use viaServices/callerAccount.`);
+    }
+  }
+
+  /** Exact actions this key supports; named actions it cannot perform are an error, wildcard matches are filtered. */
+  private supportedActions(method: string, actions: string[]): string[] {
+    const supported = new Set([...usageActions(this.keySpec, this.keyUsage), ...A.ADMIN_ACTIONS, ...A.SERVICE_GRANT_ACTIONS, 'kms:RetireGrant']);
+    const unsupported = actions.filter((a) => !a.includes('*') && A.USE_ACTIONS.includes(a) && !supported.has(a));
+    if (unsupported.length > 0) {
+      throw new SecureKeyConfigError(`SecureKey ${this.node.path}: ${method} asked for ${unsupported.join(', ')}, which a '${this.keySpec}' key with keyUsage '${this.keyUsage}' cannot perform. Allowed use actions: ${usageActions(this.keySpec, this.keyUsage).join(', ')}.`);
+    }
+    const exact = expandActions(actions).filter((a) => a.includes('*') || supported.has(a) || !A.ALL_KEY_ACTIONS.includes(a));
+    if (exact.some((a) => a.includes('*'))) {
+      throw new SecureKeyConfigError(`SecureKey ${this.node.path}: ${method} asked for ${actions.join(', ')}; SecureKey writes exact KMS action names only. Name the actions.`);
+    }
+    return exact;
+  }
+
+  private grantActions(grantee: iam.IGrantable, actions: string[], options: KeyGrantOptions | undefined): iam.Grant {
+    const conditions = grantConditions(options, Stack.of(this).region);
+    // IAM side: only identities have a policy to add to; for service principals this is a no-op.
+    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.keyArn], conditions });
+    const statement = new iam.PolicyStatement({
+      principals: [grantee.grantPrincipal],
+      actions,
+      resources: ['*'],
+      conditions,
+    });
+    const onResource = iam.Grant.addStatementToResourcePolicy({ grantee, actions, resourceArns: ['*'], resource: this, statement });
+    return onPrincipal.combine(onResource);
+  }
+}

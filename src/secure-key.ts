@@ -1,0 +1,421 @@
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import {
+  KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
+  findManageAndUseOverlap, findUnpinnedWildcards, serviceDataKeyStatement, usageActions, viaServiceName,
+} from './key-policy';
+import { KeyGrantsWithConditions } from './key-grants';
+import { SecureKeyBase } from './private/key-base';
+import {
+  canRotate, checkAlias, checkDays, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
+  rangeText, ROTATION_PERIOD_DAYS,
+} from './private/validation';
+
+/** Properties of a SecureKey. */
+export interface SecureKeyProps {
+  /**
+   * A description of the key and what it protects.
+   *
+   * @default - no description
+   */
+  readonly description?: string;
+
+  /**
+   * Alias names for the key. The `alias/` prefix is optional (`orders` and `alias/orders` are the same
+   * alias); names may not start with `alias/aws/`.
+   *
+   * @default - no aliases
+   */
+  readonly aliases?: string[];
+
+  /**
+   * The type of key material. Changing it replaces the key.
+   *
+   * @default KeySpec.SYMMETRIC_DEFAULT
+   */
+  readonly keySpec?: kms.KeySpec;
+
+  /**
+   * What the key is for; decides what `users` may do. Changing it replaces the key.
+   *
+   * @default KeyUsage.ENCRYPT_DECRYPT
+   */
+  readonly keyUsage?: kms.KeyUsage;
+
+  /**
+   * Whether the key is enabled. A disabled key cannot be used until an administrator enables it.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Tags for the key.
+   *
+   * @default - no tags
+   */
+  readonly tags?: Record<string, string>;
+
+  /**
+   * Rotate the key material automatically. KMS rotates only symmetric encryption keys
+   * (`SYMMETRIC_DEFAULT` with `ENCRYPT_DECRYPT`); `true` on any other key fails synth.
+   *
+   * @default - true for symmetric encryption keys, false for all other keys
+   */
+  readonly enableKeyRotation?: boolean;
+
+  /**
+   * How often KMS rotates the key material, from 90 to 2560 days. Needs rotation.
+   *
+   * @default Duration.days(365) when rotation is on
+   */
+  readonly rotationPeriod?: Duration;
+
+  /**
+   * How long KMS waits before deleting the key once its deletion is scheduled, from 7 to 30 days.
+   *
+   * @default Duration.days(30)
+   */
+  readonly pendingWindow?: Duration;
+
+  /**
+   * What happens to the key when it leaves the stack or the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Principals that manage the key (policy, aliases, rotation, enable/disable, tags, deletion, list and
+   * revoke grants) and can never use it: no Encrypt, Decrypt, GenerateDataKey, ReEncrypt, Sign or
+   * GenerateMac, and no CreateGrant unless `administratorsCanCreateGrants` is set.
+   *
+   * @default - no named administrators (the account administers the key through IAM, see `allowIamAdministration`)
+   */
+  readonly administrators?: iam.IGrantable[];
+
+  /**
+   * Principals that use the key for what its key usage allows (encrypt, decrypt and data keys for
+   * symmetric keys; sign and verify for signing keys; MACs for HMAC keys) and nothing administrative.
+   *
+   * @default - no users; add them later with the grant methods
+   */
+  readonly users?: iam.IGrantable[];
+
+  /**
+   * Let IAM policies in this account administer the key: the key policy allows the account the
+   * administrative actions (never use of the key). This keeps CloudFormation able to update the key and
+   * stops a deleted administrator role from locking it. Set to `false` to restrict administration to
+   * `administrators` alone; the role that deploys the stack must then be one of them.
+   *
+   * @default true
+   */
+  readonly allowIamAdministration?: boolean;
+
+  /**
+   * Let `administrators` create grants. A grant can give its holder use of the key, so this lets an
+   * administrator give themselves use of the key.
+   *
+   * @default false
+   */
+  readonly administratorsCanCreateGrants?: boolean;
+
+  /**
+   * Let AWS services use the key on the users' behalf: users may create, list and revoke grants only
+   * for AWS resources (`kms:GrantIsForAWSResource`), as EBS, RDS and other integrated services need.
+   *
+   * @default false
+   */
+  readonly allowAwsServicesOnBehalfOfUsers?: boolean;
+
+  /**
+   * Let `users` use the key only through these AWS services (`kms:ViaService`). Short names (`s3`,
+   * `sns`) become `<name>.<region>.amazonaws.com`; values with a dot are used as given.
+   *
+   * @default - users may call KMS directly and through any service
+   */
+  readonly viaServices?: string[];
+
+  /**
+   * Skip KMS's check that the principal creating the key can update its policy afterwards, and
+   * SecureKey's matching synth-time lockout guard. Only for policies whose administrators are
+   * intentionally outside this deployment; a wrong policy can make the key unmanageable.
+   *
+   * @default false
+   */
+  readonly bypassPolicyLockoutSafetyCheck?: boolean;
+}
+
+/** Options for `allowCloudWatchLogs`. */
+export interface CloudWatchLogsAccessOptions {
+  /**
+   * Names of the log groups that may use the key (must be known at synth or be tokens of another
+   * stack: a log group in this stack with a generated name would depend on the key and the key on it).
+   *
+   * @default - every log group in the key's account and region
+   */
+  readonly logGroupNames?: string[];
+}
+
+/** Options for `allowCloudTrail`. */
+export interface CloudTrailAccessOptions {
+  /** The name of the trail that writes encrypted log files. */
+  readonly trailName: string;
+
+  /**
+   * The trail's home region.
+   *
+   * @default - the key's region
+   */
+  readonly trailRegion?: string;
+}
+
+/** Options for the service-principal helpers (`allowEventBridge`, `allowSns`, `allowS3`). */
+export interface ServiceAccessOptions {
+  /**
+   * The services through which the service principal may use the key (`kms:ViaService`); short names
+   * such as `sns` become `sns.<region>.amazonaws.com`. An empty list removes the condition.
+   *
+   * @default - the encrypted destinations that service publishes to (see each method)
+   */
+  readonly viaServices?: string[];
+
+  /**
+   * The account whose resources may use this access (`aws:SourceAccount`), against confused deputies.
+   *
+   * @default - the key's account
+   */
+  readonly sourceAccount?: string;
+
+  /**
+   * ARNs (wildcards allowed) of the resources that may use this access (`aws:SourceArn`).
+   *
+   * @default - any resource of `sourceAccount`
+   */
+  readonly sourceArns?: string[];
+}
+
+/**
+ * A KMS key that is secure by default: administrators manage it and cannot use it, users use it and
+ * cannot manage it, the account's IAM cannot grant use of it, services get only what they need, with
+ * conditions. It is an `IKey`: pass it anywhere CDK takes a key; CDK's grants land in its key policy.
+ */
+export class SecureKey extends SecureKeyBase {
+  public readonly keyArn: string;
+  public readonly keyId: string;
+  public readonly keySpec: kms.KeySpec;
+  public readonly keyUsage: kms.KeyUsage;
+  /** Whether KMS rotates the key material automatically. */
+  public readonly keyRotationEnabled: boolean;
+  /** The key policy; SecureKey's checks run over it at synth. */
+  public readonly keyPolicy: iam.PolicyDocument;
+  protected readonly policy: iam.PolicyDocument;
+  private readonly aliasConstructs = new Map<string, kms.Alias>();
+  private readonly bypassLockoutCheck: boolean;
+  private readonly allowIamAdministration: boolean;
+
+  constructor(scope: Construct, id: string, props: SecureKeyProps = {}) {
+    super(scope, id);
+    const path = this.node.path;
+    this.keySpec = props.keySpec ?? kms.KeySpec.SYMMETRIC_DEFAULT;
+    this.keyUsage = props.keyUsage ?? kms.KeyUsage.ENCRYPT_DECRYPT;
+
+    const allowedSpecs = KEY_SPECS_BY_USAGE[this.keyUsage];
+    if (allowedSpecs === undefined) {
+      throw propError(path, 'keyUsage', 'is not a KMS key usage', this.keyUsage, Object.keys(KEY_SPECS_BY_USAGE).join(', '));
+    }
+    if (!allowedSpecs.includes(this.keySpec)) {
+      throw propError(path, 'keySpec', `is not valid with keyUsage '${this.keyUsage}'`, this.keySpec,
+        `for ${this.keyUsage}: ${allowedSpecs.join(', ')}`);
+    }
+
+    const rotatable = canRotate(this.keySpec, this.keyUsage);
+    if (props.enableKeyRotation === true && !rotatable) {
+      throw propError(path, 'enableKeyRotation', `cannot be true for a '${this.keySpec}' key with keyUsage '${this.keyUsage}'`, true,
+        `true only for keySpec '${kms.KeySpec.SYMMETRIC_DEFAULT}' with keyUsage '${kms.KeyUsage.ENCRYPT_DECRYPT}' (the only keys KMS rotates); otherwise false or unset`);
+    }
+    this.keyRotationEnabled = props.enableKeyRotation ?? rotatable;
+
+    let rotationPeriodInDays: number | undefined;
+    if (props.rotationPeriod !== undefined) {
+      if (!this.keyRotationEnabled) {
+        throw propError(path, 'rotationPeriod', 'needs key rotation, which is off for this key', `${props.rotationPeriod.toHumanString()} with enableKeyRotation ${props.enableKeyRotation ?? `unset (off for a '${this.keySpec}' key)`}`,
+          `rotationPeriod only with rotation on (symmetric encryption keys, enableKeyRotation unset or true), from ${rangeText(ROTATION_PERIOD_DAYS, 'days')}`);
+      }
+      rotationPeriodInDays = checkDays(path, 'rotationPeriod', props.rotationPeriod, ROTATION_PERIOD_DAYS)
+        ?? props.rotationPeriod.toDays({ integral: false });
+    } else if (this.keyRotationEnabled) {
+      rotationPeriodInDays = ROTATION_PERIOD_DAYS.default;
+    }
+
+    const pendingWindow = props.pendingWindow ?? Duration.days(PENDING_WINDOW_DAYS.default);
+    const pendingWindowInDays = checkDays(path, 'pendingWindow', pendingWindow, PENDING_WINDOW_DAYS)
+      ?? pendingWindow.toDays({ integral: false });
+
+    const aliases = (props.aliases ?? []).map(normalizeAlias);
+    const seen = new Set<string>();
+    for (const alias of aliases) {
+      checkAlias(path, alias);
+      if (!Token.isUnresolved(alias)) {
+        if (seen.has(alias)) {
+          throw propError(path, 'aliases', 'contains a duplicate', alias,
+            `each alias once ('${alias.slice(6)}' and '${alias}' name the same alias)`);
+        }
+        seen.add(alias);
+      }
+    }
+
+    this.bypassLockoutCheck = props.bypassPolicyLockoutSafetyCheck ?? false;
+    this.allowIamAdministration = props.allowIamAdministration ?? true;
+    const administrators = props.administrators ?? [];
+    const users = props.users ?? [];
+    const region = Stack.of(this).region;
+
+    this.policy = new iam.PolicyDocument({
+      statements: accessModelStatements({
+        keySpec: this.keySpec,
+        keyUsage: this.keyUsage,
+        accountRoot: new iam.AccountRootPrincipal(),
+        administrators: administrators.map((g) => g.grantPrincipal),
+        users: users.map((g) => g.grantPrincipal),
+        allowIamAdministration: this.allowIamAdministration,
+        administratorsCanCreateGrants: props.administratorsCanCreateGrants ?? false,
+        allowAwsServicesOnBehalfOfUsers: props.allowAwsServicesOnBehalfOfUsers ?? false,
+        usersViaServices: (props.viaServices ?? []).map((s) => viaServiceName(s, region)),
+      }),
+    });
+    this.keyPolicy = this.policy;
+
+    const resource = new kms.CfnKey(this, 'Resource', {
+      description: props.description,
+      keySpec: this.keySpec,
+      keyUsage: this.keyUsage,
+      enabled: props.enabled,
+      enableKeyRotation: this.keyRotationEnabled,
+      rotationPeriodInDays,
+      pendingWindowInDays,
+      keyPolicy: this.policy,
+      bypassPolicyLockoutSafetyCheck: props.bypassPolicyLockoutSafetyCheck,
+    });
+    resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.keyArn = resource.attrArn;
+    this.keyId = resource.ref;
+
+    // The access model's statements are already in the key policy; the principals' IAM side mirrors
+    // them on the key ARN, as a grant would.
+    for (const admin of administrators) {
+      iam.Grant.addToPrincipal({ grantee: admin, actions: adminActions(props.administratorsCanCreateGrants ?? false), resourceArns: [this.keyArn] });
+    }
+    for (const user of users) {
+      iam.Grant.addToPrincipal({ grantee: user, actions: usageActions(this.keySpec, this.keyUsage), resourceArns: [this.keyArn] });
+    }
+
+    for (const [k, v] of Object.entries(props.tags ?? {})) Tags.of(this).add(k, v);
+    for (const alias of aliases) this.addAlias(alias);
+
+    if (!this.allowIamAdministration) {
+      Annotations.of(this).addInfo('Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
+    }
+    this.node.addValidation({ validate: () => this.checkPolicy() });
+  }
+
+  /** Adds an alias (the `alias/` prefix is optional). */
+  public addAlias(alias: string): kms.Alias {
+    const name = normalizeAlias(alias);
+    checkAlias(this.node.path, name);
+    if (this.aliasConstructs.has(name)) {
+      throw propError(this.node.path, 'aliases', 'contains a duplicate', name, `each alias once ('${name.slice(6)}' and '${name}' name the same alias)`);
+    }
+    const id = Token.isUnresolved(name) ? `Alias${this.aliasConstructs.size}` : `Alias${name.slice(6).replace(/[^A-Za-z0-9]/g, '')}${this.aliasConstructs.size}`;
+    const created = new kms.Alias(this, id, { aliasName: name, targetKey: this });
+    this.aliasConstructs.set(name, created);
+    return created;
+  }
+
+  /**
+   * The grant methods with conditions attached: an exact encryption context, required
+   * encryption-context keys, `kms:ViaService` services and a caller account. For example
+   * `key.withConditions({ viaServices: ['s3'] }).grantDecrypt(role)`.
+   */
+  public withConditions(conditions: KeyGrantOptions): KeyGrantsWithConditions {
+    return new KeyGrantsWithConditions(this, conditions);
+  }
+
+  /** The key's alias names, `alias/` included. */
+  public get aliasNames(): string[] {
+    return [...this.aliasConstructs.keys()];
+  }
+
+  /**
+   * Lets CloudWatch Logs encrypt log groups with the key, limited by the `aws:logs:arn` encryption
+   * context to the given log groups (default: all of this account and region).
+   */
+  public allowCloudWatchLogs(options: CloudWatchLogsAccessOptions = {}): void {
+    const stack = Stack.of(this);
+    const names = options.logGroupNames && options.logGroupNames.length > 0 ? options.logGroupNames : ['*'];
+    const arns = names.map((name) => `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${name}`);
+    this.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`), arns));
+  }
+
+  /**
+   * Lets one CloudTrail trail encrypt its log files with the key (`aws:SourceArn` and the
+   * `aws:cloudtrail:arn` encryption context pin it to that trail). Readers of the logs need Decrypt:
+   * make them `users` or use `grantDecrypt`.
+   */
+  public allowCloudTrail(options: CloudTrailAccessOptions): void {
+    const stack = Stack.of(this);
+    const region = options.trailRegion ?? stack.region;
+    const trailArn = `arn:${Aws.PARTITION}:cloudtrail:${region}:${stack.account}:trail/${options.trailName}`;
+    for (const s of cloudTrailStatements(trailArn, trailArn)) this.addToResourcePolicy(s);
+  }
+
+  /**
+   * Lets EventBridge deliver to targets encrypted with the key (an encrypted SNS topic or SQS queue):
+   * `GenerateDataKey` and `Decrypt` for `events.amazonaws.com`, via SNS and SQS by default.
+   */
+  public allowEventBridge(options: ServiceAccessOptions = {}): void {
+    this.allowServicePrincipal('EventBridge', 'events.amazonaws.com', ['sns', 'sqs'], options);
+  }
+
+  /**
+   * Lets SNS deliver to SQS queues encrypted with the key: `GenerateDataKey` and `Decrypt` for
+   * `sns.amazonaws.com`, via SQS by default.
+   */
+  public allowSns(options: ServiceAccessOptions = {}): void {
+    this.allowServicePrincipal('Sns', 'sns.amazonaws.com', ['sqs'], options);
+  }
+
+  /**
+   * Lets S3 send event notifications to SNS topics and SQS queues encrypted with the key:
+   * `GenerateDataKey` and `Decrypt` for `s3.amazonaws.com`, via SNS and SQS by default. (Objects in a
+   * bucket encrypted with the key need no S3 access: the callers' own grants apply.)
+   */
+  public allowS3(options: ServiceAccessOptions = {}): void {
+    this.allowServicePrincipal('S3', 's3.amazonaws.com', ['sns', 'sqs'], options);
+  }
+
+  private allowServicePrincipal(name: string, principal: string, defaultVia: string[], options: ServiceAccessOptions): void {
+    const stack = Stack.of(this);
+    const via = (options.viaServices ?? defaultVia).map((s) => viaServiceName(s, stack.region));
+    this.addToResourcePolicy(serviceDataKeyStatement(`${name}DataKeys`, principal, via, options.sourceAccount ?? stack.account, options.sourceArns));
+  }
+
+  private checkPolicy(): string[] {
+    const path = this.node.path;
+    const policy = Stack.of(this).resolve(this.policy.toJSON());
+    const errors: string[] = [];
+    for (const i of findUnpinnedWildcards(policy)) {
+      errors.push(`SecureKey ${path}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
+    }
+    for (const p of findManageAndUseOverlap(policy)) {
+      errors.push(`SecureKey ${path}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
+    }
+    if (!this.bypassLockoutCheck && !allowsPolicyUpdate(policy)) {
+      errors.push(`SecureKey ${path}: no principal could update this key's policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in 'administrators', keep 'allowIamAdministration' true, or set 'bypassPolicyLockoutSafetyCheck: true' if an administrator outside this app is intended.`);
+    }
+    return errors;
+  }
+}
+

@@ -1,0 +1,204 @@
+/**
+ * Configuration of the envelope Lambda, read once per container from its environment. Every
+ * variable is named in ENVIRONMENT_VARIABLES (the construct sets them by these names) and
+ * documented in ENVIRONMENT_VARIABLE_DOCS; checks and messages are built from the same constants.
+ */
+import { ConfigurationError } from '../core/errors';
+import { AlgorithmSuiteId } from '../core/types';
+
+/** The environment variables the envelope Lambda reads. One table, so the construct can reuse the names. */
+export const ENVIRONMENT_VARIABLES = {
+  keyArn: 'SECUREKEY_KEY_ARN',
+  suite: 'SECUREKEY_SUITE',
+  frameLength: 'SECUREKEY_FRAME_LENGTH',
+  maxEncryptedDataKeys: 'SECUREKEY_MAX_ENCRYPTED_DATA_KEYS',
+  cacheCapacity: 'SECUREKEY_CACHE_CAPACITY',
+  cacheMaxAgeSeconds: 'SECUREKEY_CACHE_MAX_AGE_SECONDS',
+  cacheMaxMessages: 'SECUREKEY_CACHE_MAX_MESSAGES',
+  cacheMaxBytes: 'SECUREKEY_CACHE_MAX_BYTES',
+  reEncryptDestinationKeyArns: 'SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS',
+  auditExpectedPrincipals: 'SECUREKEY_AUDIT_EXPECTED_PRINCIPALS',
+  auditLookbackMinutes: 'SECUREKEY_AUDIT_LOOKBACK_MINUTES',
+  auditDelayMinutes: 'SECUREKEY_AUDIT_DELAY_MINUTES',
+  auditMaxPages: 'SECUREKEY_AUDIT_MAX_PAGES',
+} as const;
+
+export type EnvironmentSetting = keyof typeof ENVIRONMENT_VARIABLES;
+
+/** Whole-number settings: allowed range and default, used by both the check and its message. */
+export const INTEGER_SETTINGS = {
+  /** Plaintext bytes per frame of new messages. */
+  frameLength: { min: 1, max: 0xffffffff, default: 65536, unit: 'bytes' },
+  /** Messages with more encrypted data keys are rejected before any KMS call (the header's count is a uint16). */
+  maxEncryptedDataKeys: { min: 1, max: 0xffff, default: 10, unit: 'keys' },
+  /** Cached data keys (encrypt and decrypt entries together); 0 turns the cache off. */
+  cacheCapacity: { min: 0, max: 100_000, default: 100, unit: 'entries' },
+  /** How long a data key may be reused after KMS produced it. */
+  cacheMaxAgeSeconds: { min: 1, max: 86_400, default: 300, unit: 'seconds' },
+  /** Messages one cached data key may encrypt (the format's limit is 2^32). */
+  cacheMaxMessages: { min: 1, max: 2 ** 32, default: 1000, unit: 'messages' },
+  /** Plaintext bytes one cached data key may encrypt in total. */
+  cacheMaxBytes: { min: 1, max: Number.MAX_SAFE_INTEGER, default: 2 ** 30, unit: 'bytes' },
+  /** Length of the window a scheduled audit reads; match it to the schedule's rate. */
+  auditLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
+  /** How far the window of a scheduled audit ends before the schedule time, since CloudTrail delivers events late. */
+  auditDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
+  /** LookupEvents pages (50 events each) one audit reads at most. */
+  auditMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
+} as const;
+
+/** Names SECUREKEY_SUITE accepts, mapped to suites. */
+export const SUITE_NAMES: Readonly<Record<string, AlgorithmSuiteId>> = {
+  AES_256_GCM_HKDF_SHA512_COMMIT_KEY: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+  AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+  '0x0478': AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+  '0x0578': AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+};
+
+/** Every variable with its default and meaning (for docs and the construct). */
+export const ENVIRONMENT_VARIABLE_DOCS: Readonly<Record<EnvironmentSetting, { readonly default: string; readonly description: string }>> = {
+  keyArn: { default: '(required)', description: 'ARN of the KMS key new data keys are generated under and messages are decrypted with. A key ARN, not an alias.' },
+  suite: { default: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY', description: `Algorithm suite of new messages: ${Object.keys(SUITE_NAMES).join(', ')}.` },
+  frameLength: { default: String(INTEGER_SETTINGS.frameLength.default), description: 'Plaintext bytes per frame of new messages.' },
+  maxEncryptedDataKeys: { default: String(INTEGER_SETTINGS.maxEncryptedDataKeys.default), description: 'Messages with more encrypted data keys are rejected before any KMS call.' },
+  cacheCapacity: { default: String(INTEGER_SETTINGS.cacheCapacity.default), description: 'Data keys the cache holds; 0 turns caching off (one KMS call per message).' },
+  cacheMaxAgeSeconds: { default: String(INTEGER_SETTINGS.cacheMaxAgeSeconds.default), description: 'Seconds a cached data key may be used after KMS produced it.' },
+  cacheMaxMessages: { default: String(INTEGER_SETTINGS.cacheMaxMessages.default), description: 'Messages one cached data key may encrypt.' },
+  cacheMaxBytes: { default: String(INTEGER_SETTINGS.cacheMaxBytes.default), description: 'Plaintext bytes one cached data key may encrypt in total.' },
+  reEncryptDestinationKeyArns: { default: '(empty: reEncrypt refused)', description: 'Comma-separated key ARNs reEncrypt may re-wrap data keys under.' },
+  auditExpectedPrincipals: { default: '(empty: no principal flagged)', description: 'Comma-separated principals expected to use the key (role/user/root ARNs, service principals, account IDs).' },
+  auditLookbackMinutes: { default: String(INTEGER_SETTINGS.auditLookbackMinutes.default), description: 'Window length of a scheduled audit, in minutes.' },
+  auditDelayMinutes: { default: String(INTEGER_SETTINGS.auditDelayMinutes.default), description: 'Minutes a scheduled audit window ends before the schedule time.' },
+  auditMaxPages: { default: String(INTEGER_SETTINGS.auditMaxPages.default), description: 'LookupEvents pages an audit reads at most (50 events each).' },
+};
+
+/** The envelope Lambda's configuration, checked. */
+export interface EnvelopeFunctionConfig {
+  readonly keyArn: string;
+  readonly suite: AlgorithmSuiteId;
+  readonly frameLength: number;
+  readonly maxEncryptedDataKeys: number;
+  readonly cache: {
+    /** False when capacity is 0. */
+    readonly enabled: boolean;
+    readonly capacity: number;
+    readonly maxAgeSeconds: number;
+    readonly maxMessagesEncrypted: number;
+    readonly maxBytesEncrypted: number;
+  };
+  /** Keys reEncrypt may re-wrap under; empty refuses reEncrypt. */
+  readonly reEncryptDestinationKeyArns: readonly string[];
+  readonly audit: {
+    /** Undefined when not configured: the audit then flags no principal. */
+    readonly expectedPrincipals?: readonly string[];
+    readonly lookbackMinutes: number;
+    readonly delayMinutes: number;
+    readonly maxPages: number;
+  };
+}
+
+/** A KMS key ARN (not an alias): `arn:<partition>:kms:<region>:<account>:key/<uuid or mrk-id>`. */
+export const KMS_KEY_ARN_PATTERN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const PRINCIPAL_PATTERN = /^(arn:aws(-[a-z]+)*:(iam|sts)::\d{12}:\S+|\d{12}|[a-z0-9.-]+\.amazonaws\.com(\.cn)?)$/;
+const SHOWN_VALUE_CHARS = 120;
+
+/**
+ * Reads and checks the configuration. Collects every problem and throws one ConfigurationError
+ * naming each variable, the value received and what is allowed. Unknown `SECUREKEY_*` variables
+ * are errors too, so a misspelt name cannot silently fall back to a default.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): EnvelopeFunctionConfig {
+  const problems: string[] = [];
+  const read = (setting: EnvironmentSetting): string | undefined => {
+    const raw = env[ENVIRONMENT_VARIABLES[setting]];
+    const trimmed = raw?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  };
+  const integer = (setting: keyof typeof INTEGER_SETTINGS): number => {
+    const spec = INTEGER_SETTINGS[setting];
+    const raw = read(setting);
+    if (raw === undefined) return spec.default;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
+      problems.push(`${ENVIRONMENT_VARIABLES[setting]} is ${show(raw)}; expected a whole number of ${spec.unit} from ${spec.min} to ${spec.max} (default ${spec.default}).`);
+      return spec.default;
+    }
+    return value;
+  };
+
+  const known = new Set<string>(Object.values(ENVIRONMENT_VARIABLES));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('SECUREKEY_') && !known.has(name)) {
+      problems.push(`${name} is not a setting of the envelope function; known settings: ${[...known].join(', ')}.`);
+    }
+  }
+
+  const keyArn = read('keyArn');
+  if (keyArn === undefined) {
+    problems.push(`${ENVIRONMENT_VARIABLES.keyArn} is not set; set it to the ARN of the KMS key (arn:aws:kms:<region>:<account>:key/<key-id>).`);
+  } else if (!KMS_KEY_ARN_PATTERN.test(keyArn)) {
+    const hint = /:alias\//.test(keyArn) ? ' An alias is not enough: messages record the key ARN and decryption matches on it.' : '';
+    problems.push(`${ENVIRONMENT_VARIABLES.keyArn} is ${show(keyArn)}; expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>).${hint}`);
+  }
+
+  const suiteRaw = read('suite');
+  let suite = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
+  if (suiteRaw !== undefined) {
+    const found = Object.prototype.hasOwnProperty.call(SUITE_NAMES, suiteRaw) ? SUITE_NAMES[suiteRaw] : undefined;
+    if (found === undefined) {
+      problems.push(`${ENVIRONMENT_VARIABLES.suite} is ${show(suiteRaw)}; expected one of ${Object.keys(SUITE_NAMES).join(', ')} (default AES_256_GCM_HKDF_SHA512_COMMIT_KEY).`);
+    } else {
+      suite = found;
+    }
+  }
+
+  const destinations = list(read('reEncryptDestinationKeyArns'));
+  for (const arn of destinations) {
+    if (!KMS_KEY_ARN_PATTERN.test(arn)) {
+      problems.push(`${ENVIRONMENT_VARIABLES.reEncryptDestinationKeyArns} contains ${show(arn)}; expected comma-separated KMS key ARNs.`);
+    }
+  }
+  const principalsRaw = read('auditExpectedPrincipals');
+  const expectedPrincipals = principalsRaw === undefined ? undefined : list(principalsRaw);
+  for (const p of expectedPrincipals ?? []) {
+    if (!PRINCIPAL_PATTERN.test(p)) {
+      problems.push(`${ENVIRONMENT_VARIABLES.auditExpectedPrincipals} contains ${show(p)}; expected IAM or STS ARNs, 12-digit account IDs or service principals like s3.amazonaws.com, comma-separated.`);
+    }
+  }
+
+  const config: EnvelopeFunctionConfig = {
+    keyArn: keyArn ?? '',
+    suite,
+    frameLength: integer('frameLength'),
+    maxEncryptedDataKeys: integer('maxEncryptedDataKeys'),
+    cache: (() => {
+      const capacity = integer('cacheCapacity');
+      return {
+        enabled: capacity > 0,
+        capacity,
+        maxAgeSeconds: integer('cacheMaxAgeSeconds'),
+        maxMessagesEncrypted: integer('cacheMaxMessages'),
+        maxBytesEncrypted: integer('cacheMaxBytes'),
+      };
+    })(),
+    reEncryptDestinationKeyArns: destinations,
+    audit: {
+      ...(expectedPrincipals ? { expectedPrincipals } : {}),
+      lookbackMinutes: integer('auditLookbackMinutes'),
+      delayMinutes: integer('auditDelayMinutes'),
+      maxPages: integer('auditMaxPages'),
+    },
+  };
+  if (problems.length > 0) {
+    throw new ConfigurationError(`Invalid envelope function configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join(' ')}`);
+  }
+  return config;
+}
+
+function list(raw: string | undefined): string[] {
+  return raw === undefined ? [] : raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function show(value: string): string {
+  return JSON.stringify(value.length > SHOWN_VALUE_CHARS ? `${value.slice(0, SHOWN_VALUE_CHARS)}...` : value);
+}

@@ -1,0 +1,70 @@
+/**
+ * A small, realistic app: an application bucket and log group encrypted with one SecureKey, an admin
+ * role that manages the key and an app role that uses it. Tests synthesize it; examples/synth.ts prints it.
+ */
+import { App, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { SecureKey } from '../src';
+
+export const EXAMPLE_LOG_GROUP_NAME = '/secure-key-example/app';
+
+export class SecureKeyExampleStack extends Stack {
+  public readonly key: SecureKey;
+  public readonly adminRole: iam.Role;
+  public readonly appRole: iam.Role;
+  public readonly bucket: s3.Bucket;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    this.adminRole = new iam.Role(this, 'KeyAdminRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Manages the data key; cannot use it',
+    });
+    this.appRole = new iam.Role(this, 'AppRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'The application: reads and writes encrypted objects',
+    });
+
+    this.key = new SecureKey(this, 'DataKey', {
+      description: 'Encrypts the example application data and logs',
+      aliases: ['secure-key-example/data'],
+      administrators: [this.adminRole],
+      users: [this.appRole],
+    });
+    // The log group has a fixed name: a generated one would make the key policy depend on the log group
+    // and the log group on the key.
+    this.key.allowCloudWatchLogs({ logGroupNames: [EXAMPLE_LOG_GROUP_NAME] });
+
+    this.bucket = new s3.Bucket(this, 'DataBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.bucket.grantReadWrite(this.appRole);
+
+    this.logGroup = new logs.LogGroup(this, 'AppLogs', {
+      logGroupName: EXAMPLE_LOG_GROUP_NAME,
+      encryptionKey: this.key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+/** Builds the example app (one stack). `outdir` defaults to CDK's temporary directory. */
+export function buildExampleApp(outdir?: string): { app: App; stack: SecureKeyExampleStack } {
+  const app = new App({ outdir });
+  const stack = new SecureKeyExampleStack(app, 'SecureKeyExample', {
+    env: { account: '111111111111', region: 'us-east-1' },
+  });
+  return { app, stack };
+}

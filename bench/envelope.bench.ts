@@ -9,9 +9,9 @@ import { pipeline } from 'node:stream/promises';
 import {
   AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
+import { fmt, medianMs } from './support';
 import { EnvelopeClient } from '../lambda/core/envelope-client';
 import { AlgorithmSuiteId, EncryptedDataKey, GenerateDataKeyOutput, KeyProvider } from '../lambda/core/types';
-import { fmt, medianMs } from './support';
 
 /** No key service: isolates the message format's cost (the SDK side uses a raw AES keyring). */
 class InMemoryKeyProvider implements KeyProvider {
@@ -51,10 +51,15 @@ function rawGcm(key: Buffer, data: Buffer): void {
 
 async function throughput(): Promise<void> {
   const ours = new EnvelopeClient({ keyProvider: new InMemoryKeyProvider() });
-  const oursSigned = new EnvelopeClient({ keyProvider: new InMemoryKeyProvider(), suite: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 });
+  const oursSigned = new EnvelopeClient({
+    keyProvider: new InMemoryKeyProvider(),
+    suite: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+  });
   const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const keyring = new RawAesKeyringNode({
-    keyName: 'bench', keyNamespace: 'bench', unencryptedMasterKey: randomBytes(32),
+    keyName: 'bench',
+    keyNamespace: 'bench',
+    unencryptedMasterKey: randomBytes(32),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
   const key = randomBytes(32);
@@ -69,7 +74,10 @@ async function throughput(): Promise<void> {
       await ours.decrypt(message);
     }, runs);
     const sdkMs = size <= 16 * MiB ? await medianMs(async () => {
-      const { result } = await sdk.encrypt(keyring, data, { suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, frameLength: 64 * KiB });
+      const { result } = await sdk.encrypt(keyring, data, {
+        suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
+        frameLength: 64 * KiB,
+      });
       await sdk.decrypt(keyring, result);
     }, Math.min(runs, 5), 1) : NaN;
     const signed = await medianMs(async () => {

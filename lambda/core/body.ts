@@ -28,24 +28,25 @@ class BodyAad {
   private readonly final: Buffer;
   private readonly single: Buffer;
   constructor(messageId: Uint8Array) {
-    this.regular = BodyAad.make(messageId, FRAME_LABEL);
-    this.final = BodyAad.make(messageId, FINAL_FRAME_LABEL);
-    this.single = BodyAad.make(messageId, SINGLE_BLOCK_LABEL);
+    this.regular = makeAad(messageId, FRAME_LABEL);
+    this.final = makeAad(messageId, FINAL_FRAME_LABEL);
+    this.single = makeAad(messageId, SINGLE_BLOCK_LABEL);
   }
   public frame(kind: 'regular' | 'final' | 'single', sequenceNumber: number, contentLength: number): Buffer {
     const b = kind === 'regular' ? this.regular : kind === 'final' ? this.final : this.single;
     const at = b.length - 12;
     b.writeUInt32BE(sequenceNumber, at);
     b.writeUInt32BE(Math.floor(contentLength / 0x100000000), at + 4);
-    b.writeUInt32BE(contentLength >>> 0, at + 8);
+    b.writeUInt32BE(contentLength % 0x100000000, at + 8);
     return b;
   }
-  private static make(messageId: Uint8Array, label: Buffer): Buffer {
-    const b = Buffer.alloc(MESSAGE_ID_LENGTH + label.length + 12);
-    Buffer.from(messageId).copy(b, 0);
-    label.copy(b, MESSAGE_ID_LENGTH);
-    return b;
-  }
+}
+
+function makeAad(messageId: Uint8Array, label: Buffer): Buffer {
+  const b = Buffer.alloc(MESSAGE_ID_LENGTH + label.length + 12);
+  Buffer.from(messageId).copy(b, 0);
+  label.copy(b, MESSAGE_ID_LENGTH);
+  return b;
 }
 
 /** Sizes of a framed body for a plaintext of known length. */

@@ -10,7 +10,8 @@ import { assertSignature, readFooter, serializeFooter } from './signature';
 import { DecryptStream, EncryptStream } from './streams';
 import { AlgorithmSuiteId, EncryptionContext, KeyProvider, MaterialsManager } from './types';
 
-export { MessageHeaderInfo, DEFAULT_FRAME_LENGTH } from './session';
+export type { MessageHeaderInfo } from './session';
+export { DEFAULT_FRAME_LENGTH } from './session';
 
 /** Largest DER ECDSA P-384 signature plus its length field. */
 const MAX_FOOTER_LENGTH = 2 + 104;

@@ -23,7 +23,8 @@ export function compressPublicKey(publicKey: KeyObject): Buffer {
   if (jwk.crv !== 'P-384' || !jwk.x || !jwk.y) throw new InvalidMessageError('The signing key is not a P-384 key.');
   const x = Buffer.from(jwk.x, 'base64url');
   const y = Buffer.from(jwk.y, 'base64url');
-  return Buffer.concat([Buffer.from([0x02 | (y[y.length - 1] & 1)]), x]);
+  // SEC1 compressed form: 0x02 for an even y, 0x03 for an odd y.
+  return Buffer.concat([Buffer.from([y[y.length - 1] % 2 === 0 ? 0x02 : 0x03]), x]);
 }
 
 /** Imports the verification key from the `aws-crypto-public-key` context value. */

@@ -1,4 +1,6 @@
+/* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
+import { FakeKeyProvider, StaticKeyMaterialsManager, StaticKeyProvider } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import {
   ConfigurationError, EncryptionContextMismatchError, InvalidMessageError, NoDecryptableDataKeyError,
@@ -7,7 +9,6 @@ import {
 import { parseHeader, rewrapHeader, serializeHeaderBody, computeHeaderAuthTag, ContentType } from '../../../lambda/core/header';
 import { DefaultMaterialsManager } from '../../../lambda/core/materials';
 import { AlgorithmSuiteId, EncryptedDataKey } from '../../../lambda/core/types';
-import { FakeKeyProvider, StaticKeyMaterialsManager, StaticKeyProvider } from './support';
 
 const UNSIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
 const SIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;

@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { hkdfSync, randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
 import { CommitmentMismatchError } from '../../../lambda/core/errors';

@@ -1,13 +1,14 @@
+/* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FakeKeyProvider, StaticKeyMaterialsManager } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { ConfigurationError, InvalidMessageError, SignatureVerificationError } from '../../../lambda/core/errors';
 import { parseHeader } from '../../../lambda/core/header';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
 import { sharedPath } from '../../support/shared';
-import { FakeKeyProvider, StaticKeyMaterialsManager } from './support';
 
 const SIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
 
@@ -71,7 +72,7 @@ describe('streaming round trip', () => {
 
   test('stream decrypt handles the 41 good vectors (framed and non-framed, any IV)', async () => {
     const vectors = (JSON.parse(fs.readFileSync(sharedPath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as {
-      tests: Array<{ ciphertext: string; 'decrypted-dek': string; status: boolean; 'plaintext-frames'?: string[] }>;
+      tests: Array<{ 'ciphertext': string; 'decrypted-dek': string; 'status': boolean; 'plaintext-frames'?: string[] }>;
     }).tests.filter((v) => v.status);
     expect(vectors).toHaveLength(41);
     for (const v of vectors) {

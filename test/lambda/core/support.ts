@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
 import {
   DecryptionMaterials, DecryptionMaterialsRequest, EncryptedDataKey, EncryptionMaterials, EncryptionMaterialsRequest,

@@ -1,12 +1,13 @@
+/* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as fc from 'fast-check';
+import { FakeKeyProvider, StaticKeyProvider } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { SecureKeyError } from '../../../lambda/core/errors';
 import { parseHeader } from '../../../lambda/core/header';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
-import { FakeKeyProvider, StaticKeyProvider } from './support';
 
 const UNSIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY;
 const SIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
@@ -24,7 +25,8 @@ interface Sample {
 }
 
 /** Splits a message into the regions a tamper test should each reach. */
-function regionsOf(message: Buffer, frameLength: number, signed: boolean): { regions: Array<[string, number, number]>; bodyOffset: number; bodyEnd: number } {
+function regionsOf(message: Buffer, frameLength: number, signed: boolean):
+{ regions: Array<[string, number, number]>; bodyOffset: number; bodyEnd: number } {
   const { header, bodyOffset } = parseHeader(message);
   const ecEnd = 37 + header.encryptionContextBytes.length;
   const edkEnd = bodyOffset - 16 - 32 - 4 - 1;

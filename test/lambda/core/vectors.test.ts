@@ -1,19 +1,19 @@
 import * as fs from 'node:fs';
+import { StaticKeyMaterialsManager } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { CommitmentMismatchError } from '../../../lambda/core/errors';
 import { parseHeader } from '../../../lambda/core/header';
 import { sharedPath } from '../../support/shared';
-import { StaticKeyMaterialsManager } from './support';
 
 interface Vector {
-  ciphertext: string;
+  'ciphertext': string;
   'decrypted-dek': string;
   'message-id': string;
   'encryption-context': Record<string, string>;
   'plaintext-frames'?: string[];
-  status: boolean;
-  exception: string | null;
-  comment: string;
+  'status': boolean;
+  'exception': string | null;
+  'comment': string;
 }
 
 const vectors = (JSON.parse(fs.readFileSync(sharedPath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as { tests: Vector[] }).tests;

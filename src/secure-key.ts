@@ -9,7 +9,7 @@ import {
 import { KeyGrantsWithConditions } from './key-grants';
 import { SecureKeyBase } from './private/key-base';
 import {
-  canRotate, checkAlias, checkDays, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
+  canRotate, checkAlias, checkDays, Described, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
   rangeText, ROTATION_PERIOD_DAYS,
 } from './private/validation';
 
@@ -241,7 +241,8 @@ export class SecureKey extends SecureKeyBase {
     let rotationPeriodInDays: number | undefined;
     if (props.rotationPeriod !== undefined) {
       if (!this.keyRotationEnabled) {
-        throw propError(path, 'rotationPeriod', 'needs key rotation, which is off for this key', `${props.rotationPeriod.toHumanString()} with enableKeyRotation ${props.enableKeyRotation ?? `unset (off for a '${this.keySpec}' key)`}`,
+        throw propError(path, 'rotationPeriod', 'needs key rotation, which is off for this key',
+          new Described(`${props.rotationPeriod.toHumanString()} with enableKeyRotation ${props.enableKeyRotation ?? `unset (off for a '${this.keySpec}' key)`}`),
           `rotationPeriod only with rotation on (symmetric encryption keys, enableKeyRotation unset or true), from ${rangeText(ROTATION_PERIOD_DAYS, 'days')}`);
       }
       rotationPeriodInDays = checkDays(path, 'rotationPeriod', props.rotationPeriod, ROTATION_PERIOD_DAYS)

@@ -43,7 +43,13 @@ export function propError(path: string, prop: string, problem: string, received:
   );
 }
 
+/** A received value to print as is (a measurement such as `6 days`), not quoted like a string prop. */
+export class Described {
+  constructor(public readonly text: string) {}
+}
+
 function formatValue(v: unknown): string {
+  if (v instanceof Described) return v.text;
   return typeof v === 'string' ? `'${v}'` : String(v);
 }
 
@@ -64,7 +70,7 @@ export function checkDays(path: string, prop: string, d: Duration, range: { min:
   const days = durationDays(d);
   if (days === undefined) return undefined;
   if (!Number.isInteger(days) || days < range.min || days > range.max) {
-    throw propError(path, prop, 'is out of range', `${days} days`, `a whole number of days from ${rangeText(range, 'days')}`);
+    throw propError(path, prop, 'is out of range', new Described(`${days} days`), `a whole number of days from ${rangeText(range, 'days')}`);
   }
   return days;
 }
@@ -88,7 +94,7 @@ export function checkAlias(path: string, alias: string): void {
       `'${ALIAS_PREFIX}' followed by one or more of ${ALIAS_NAME_CHARACTERS}`);
   }
   if (alias.length > ALIAS_MAX_LENGTH) {
-    throw propError(path, prop, 'is too long', `${alias.length} characters`,
+    throw propError(path, prop, 'is too long', new Described(`${alias.length} characters`),
       `at most ${ALIAS_MAX_LENGTH} characters including '${ALIAS_PREFIX}'`);
   }
 }

@@ -1,5 +1,5 @@
-import { InvalidMessageError } from '../../../lambda/core/errors';
 import { parseEncryptionContext, serializeEncryptionContext } from '../../../lambda/core/encryption-context';
+import { InvalidMessageError } from '../../../lambda/core/errors';
 
 describe('encryption context serialization', () => {
   test('is empty for an empty context', () => {

@@ -6,7 +6,7 @@ import { assertCommitment, deriveKeys } from '../../../lambda/core/key-derivatio
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
 
 describe('deriveKeys', () => {
-  test('equals node:crypto hkdfSync for both keys and both suites', () => {
+  test('content key info is the big-endian suite id then DERIVEKEY; commitment info is COMMITKEY', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }),
       fc.constantFrom(AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY, AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384),
       (key, id, suite) => {

@@ -16,3 +16,6 @@ export * from './providers/kms-key-provider-base';
 export * from './providers/local-kms';
 export * from './providers/local-kms-provider';
 export * from './providers/aws-kms';
+export * from './audit';
+// './handler/index', not './handler': lambda/handler.ts (the Lambda entry point) would win the resolution.
+export * from './handler/index';

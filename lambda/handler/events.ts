@@ -2,10 +2,10 @@
  * Parses a Lambda event into a typed request per operation. Every size limit is checked on the
  * base64 text before anything is decoded; every error names the field and never quotes its value.
  */
-import type { EncryptionContext } from '../core/types';
 import type { EnvelopeFunctionConfig } from './config';
 import { ENVIRONMENT_VARIABLES, KMS_KEY_ARN_PATTERN } from './config';
 import { InvalidRequestError, PayloadTooLargeError } from './errors';
+import type { EncryptionContext } from '../core/types';
 
 /** Lambda's limit for a synchronous invocation's request and, separately, its response: 6 MB. */
 export const LAMBDA_SYNC_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -104,13 +104,13 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
 
   switch (op) {
     case 'encrypt':
-      return { operation: op, plaintext: decodeBase64Field(e, 'plaintext', { allowEmpty: true }), encryptionContext: parseEncryptionContext(e.encryptionContext, { forEncrypt: true }) };
+      return { operation: op, plaintext: decodeBase64Field(e, 'plaintext', { allowEmpty: true }), encryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: true }) };
     case 'decrypt':
-      return { operation: op, message: decodeBase64Field(e, 'message'), expectedEncryptionContext: parseEncryptionContext(e.encryptionContext, { forEncrypt: false }) };
+      return { operation: op, message: decodeBase64Field(e, 'message'), expectedEncryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: false }) };
     case 'generateDataKey':
       return {
         operation: op,
-        encryptionContext: parseEncryptionContext(e.encryptionContext, { forEncrypt: true }),
+        encryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: true }),
         numberOfBytes: integerField(e, 'numberOfBytes', DATA_KEY_BYTES.min, DATA_KEY_BYTES.max, DATA_KEY_BYTES.default),
       };
     case 'reEncrypt':
@@ -118,7 +118,7 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
         operation: op,
         message: decodeBase64Field(e, 'message'),
         destinationKeyArn: destinationKey(e.destinationKeyArn, options.config),
-        expectedEncryptionContext: parseEncryptionContext(e.encryptionContext, { forEncrypt: false }),
+        expectedEncryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: false }),
       };
     case 'audit':
       return adHocAudit(e, options);
@@ -155,7 +155,7 @@ export function decodeBase64Field(event: Readonly<Record<string, unknown>>, fiel
     throw new InvalidRequestError(`Field "${field}" is not valid base64: unexpected character at position ${bad}.${hint}`);
   }
   // Canonical encoding: the bits a padded final quantum does not use must be zero.
-  if (padding > 0 && (sextet(value.charCodeAt(value.length - padding - 1)) & (padding === 2 ? 0x0f : 0x03)) !== 0) {
+  if (padding > 0 && sextet(value.charCodeAt(value.length - padding - 1)) % (padding === 2 ? 16 : 4) !== 0) {
     throw new InvalidRequestError(`Field "${field}" is not canonical base64: the final character before the padding has non-zero unused bits.`);
   }
   return Buffer.from(value, 'base64');
@@ -166,7 +166,7 @@ export function decodeBase64Field(event: Readonly<Record<string, unknown>>, fiel
  * Unicode, within the format's size limit; for new messages, no reserved `aws-crypto-` keys.
  * Messages name keys, never values.
  */
-export function parseEncryptionContext(value: unknown, options: { forEncrypt: boolean }): EncryptionContext {
+export function parseRequestEncryptionContext(value: unknown, options: { forEncrypt: boolean }): EncryptionContext {
   const out: Record<string, string> = {};
   if (value === undefined || value === null) return Object.freeze(out);
   if (typeof value !== 'object' || Array.isArray(value)) {

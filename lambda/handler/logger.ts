@@ -3,9 +3,9 @@
  * against its own type or pattern, so plaintext, data keys or context values cannot slip in through
  * an extra property or a mistyped field. The encryption context is logged as its keys only.
  */
+import { OPERATIONS } from './events';
 import { SecureKeyError } from '../core/errors';
 import type { EncryptionContext } from '../core/types';
-import { OPERATIONS } from './events';
 
 /** Receives one complete JSON line (no trailing newline). */
 export type LogSink = (line: string) => void;

@@ -1,0 +1,99 @@
+/**
+ * The synthesized AWS::KMS::Key and AWS::KMS::Alias properties validate against CloudFormation's
+ * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
+ */
+import * as fs from 'node:fs';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnKey, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import Ajv, { ValidateFunction } from 'ajv';
+import { SecureKey } from '../../src';
+import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
+import { newStack, roles } from '../support/secure-key-fixtures';
+import { sharedPath } from '../support/shared';
+
+type ResourceSchema = { properties: object; definitions?: object; required?: string[]; additionalProperties?: boolean; readOnlyProperties?: string[] };
+
+function validatorFor(file: string): ValidateFunction {
+  const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as ResourceSchema;
+  // Registry schemas carry extra keywords (insertionOrder, tagging, handlers...) and cfn-lint format
+  // names such as "AWS::KMS::Key.Arn": ignore unknown keywords and do not validate formats.
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  return ajv.compile({
+    type: 'object',
+    properties: schema.properties,
+    definitions: schema.definitions ?? {},
+    required: schema.required ?? [],
+    additionalProperties: schema.additionalProperties ?? false,
+  });
+}
+
+const SCHEMA_SETS = [
+  ['provider', ''],
+  ['registry us-east-1', 'registry-us-east-1'],
+] as const;
+const validators = SCHEMA_SETS.map(([name, dir]) => ({
+  name,
+  key: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-kms-key.json')),
+  alias: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-kms-alias.json')),
+}));
+
+/** Properties of every KMS key and alias in the stack, intrinsics resolved to placeholder strings. */
+function kmsResources(stack: Stack): Array<{ type: string; id: string; props: Record<string, unknown> }> {
+  const tpl = Template.fromStack(stack).toJSON();
+  const resolved = resolveIntrinsics(tpl, envFor(tpl)) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  return Object.entries(resolved.Resources)
+    .filter(([, r]) => r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::Alias')
+    .map(([id, r]) => ({ type: r.Type, id, props: r.Properties }));
+}
+
+function stackWithEveryShape(): Stack {
+  const stack = newStack();
+  const { adminRole, appRole } = roles(stack);
+  const full = new SecureKey(stack, 'Full', {
+    description: 'every prop', aliases: ['orders', 'alias/team/orders_v2:blue'], enabled: true, tags: { team: 'payments' },
+    enableKeyRotation: true, rotationPeriod: Duration.days(180), pendingWindow: Duration.days(7), removalPolicy: RemovalPolicy.DESTROY,
+    administrators: [adminRole], users: [appRole], allowAwsServicesOnBehalfOfUsers: true, viaServices: ['s3'],
+  });
+  full.allowCloudWatchLogs();
+  full.allowCloudTrail({ trailName: 'trail' });
+  full.allowEventBridge();
+  full.allowSns();
+  full.allowS3();
+  full.withConditions({ encryptionContext: { tenant: 'acme' }, callerAccount: '111111111111' }).grantGenerateDataKey(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
+  new SecureKey(stack, 'Default');
+  new SecureKey(stack, 'Locked', { administrators: [adminRole], allowIamAdministration: false, bypassPolicyLockoutSafetyCheck: true });
+  new SecureKey(stack, 'Sign', { keySpec: KeySpec.ECC_NIST_P384, keyUsage: KeyUsage.SIGN_VERIFY, users: [appRole] });
+  new SecureKey(stack, 'Mac', { keySpec: KeySpec.HMAC_512, keyUsage: KeyUsage.GENERATE_VERIFY_MAC, users: [appRole] });
+  new SecureKey(stack, 'Rsa', { keySpec: KeySpec.RSA_4096, keyUsage: KeyUsage.ENCRYPT_DECRYPT, users: [appRole] });
+  new SecureKey(stack, 'Agree', { keySpec: KeySpec.ECC_NIST_P256, keyUsage: KeyUsage.KEY_AGREEMENT, users: [appRole] });
+  return stack;
+}
+
+describe.each(validators)('CloudFormation schemas ($name)', (v) => {
+  const resources = kmsResources(stackWithEveryShape());
+
+  test('the stack has the expected keys and aliases', () => {
+    expect(resources.filter((r) => r.type === 'AWS::KMS::Key')).toHaveLength(7);
+    expect(resources.filter((r) => r.type === 'AWS::KMS::Alias')).toHaveLength(2);
+  });
+
+  test.each(resources.map((r) => [r.id, r]))('%s validates', (_id, r) => {
+    const validate = r.type === 'AWS::KMS::Key' ? v.key : v.alias;
+    const ok = validate(r.props);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  test('the validator rejects a property CloudFormation would reject', () => {
+    const stack = newStack();
+    const key = new SecureKey(stack, 'Key');
+    (key.node.defaultChild as CfnKey).addPropertyOverride('PendingWindowInDays', 3);
+    (key.node.defaultChild as CfnKey).addPropertyOverride('NotAProperty', true);
+    const [r] = kmsResources(stack);
+    expect(v.key(r.props)).toBe(false);
+    const keywords = (v.key.errors ?? []).map((e) => e.keyword).sort();
+    expect(keywords).toEqual(['additionalProperties', 'minimum']);
+  });
+});

@@ -89,11 +89,19 @@ export class DataKeyCache {
    * Stores encryption materials (the cache takes ownership of `materials.plaintextDataKey`) with
    * `initialUsage` already reserved for the caller that fetched them. Replaces any entry under `key`.
    */
-  public putEncryptionMaterials(key: string, materials: EncryptionMaterials, maxAgeSeconds: number, limits: EncryptionLimits, initialUsage: EncryptionUsage): void {
+  public putEncryptionMaterials(
+    key: string, materials: EncryptionMaterials, maxAgeSeconds: number, limits: EncryptionLimits, initialUsage: EncryptionUsage,
+  ): void {
     const now = this.now();
     const entry: EncryptionEntry = {
-      kind: 'encrypt', key, materials, limits, createdAt: now, expiresAt: now + maxAgeSeconds * 1000,
-      messagesEncrypted: initialUsage.messagesEncrypted, bytesEncrypted: initialUsage.bytesEncrypted,
+      kind: 'encrypt',
+      key,
+      materials,
+      limits,
+      createdAt: now,
+      expiresAt: now + maxAgeSeconds * 1000,
+      messagesEncrypted: initialUsage.messagesEncrypted,
+      bytesEncrypted: initialUsage.bytesEncrypted,
     };
     this.insert(entry, maxAgeSeconds);
     if (this.isExhausted(entry)) this.remove(entry, 'exhausted');

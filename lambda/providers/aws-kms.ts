@@ -3,9 +3,12 @@
  * (region, endpoint, credentials and retries are the caller's). The only module in lambda/ that
  * imports the AWS SDK. A LocalKms also fits `client`, since it understands the SDK's commands.
  */
+// The SDK is bundled into the Lambda by esbuild; library users who import this module install it
+// themselves (the lead decides whether it becomes a peer dependency).
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { DecryptCommand, GenerateDataKeyCommand, ReEncryptCommand } from '@aws-sdk/client-kms';
-import { ConfigurationError } from '../core/errors';
 import { KmsKeyProviderBase, type KmsKeyProviderCommonOptions } from './kms-key-provider-base';
+import { ConfigurationError } from '../core/errors';
 
 /** What the provider needs of a client: `KMSClient` and `LocalKms` both fit. */
 export interface KmsCommandClient {

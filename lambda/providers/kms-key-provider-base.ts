@@ -4,12 +4,12 @@
  * response checks, call counters and the mapping of KMS errors to KmsError. The two providers
  * differ only in how they reach KMS, so they behave alike by construction.
  */
+import { isMultiRegionKeyIdentifier, keyIdOf, mrkArnInRegion, mrkMatch, parseKmsArn } from './mrk';
 import { ConfigurationError, KmsError, SecureKeyError } from '../core/errors';
 import type {
   DecryptDataKeyInput, EncryptedDataKey, EncryptionContext, GenerateDataKeyInput, GenerateDataKeyOutput,
   KeyProvider, ReEncryptDataKeyInput,
 } from '../core/types';
-import { isMultiRegionKeyIdentifier, keyIdOf, mrkArnInRegion, mrkMatch, parseKmsArn } from './mrk';
 
 /** Provider id of encrypted data keys wrapped by AWS KMS, as the AWS Encryption SDK writes them. */
 export const KMS_PROVIDER_ID = 'aws-kms';
@@ -23,8 +23,12 @@ export interface KmsDataKeyOperations {
     KeyId: string; CiphertextBlob: Uint8Array; EncryptionContext: Record<string, string>; GrantTokens?: string[];
   }): Promise<{ KeyId?: string; Plaintext?: Uint8Array }>;
   reEncrypt(input: {
-    CiphertextBlob: Uint8Array; SourceKeyId: string; SourceEncryptionContext: Record<string, string>;
-    DestinationKeyId: string; DestinationEncryptionContext: Record<string, string>; GrantTokens?: string[];
+    CiphertextBlob: Uint8Array;
+    SourceKeyId: string;
+    SourceEncryptionContext: Record<string, string>;
+    DestinationKeyId: string;
+    DestinationEncryptionContext: Record<string, string>;
+    GrantTokens?: string[];
   }): Promise<{ KeyId?: string; CiphertextBlob?: Uint8Array }>;
 }
 
@@ -88,8 +92,12 @@ const HINTS: Record<string, string> = {
 export function toKmsError(error: unknown, operation: string, keyId: string): SecureKeyError {
   if (error instanceof SecureKeyError) return error;
   const e = (error ?? {}) as {
-    name?: string; message?: string; code?: string; $fault?: string;
-    $metadata?: { httpStatusCode?: number }; $retryable?: unknown;
+    name?: string;
+    message?: string;
+    code?: string;
+    $fault?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
   };
   const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : (typeof e.code === 'string' ? e.code : 'UnknownError');
   const status = e.$metadata?.httpStatusCode;
@@ -208,8 +216,12 @@ export class KmsKeyProviderBase implements KeyProvider {
     const source = this.canDecrypt(edk) ? this.decryptKeyId(edk.providerInfo) : edk.providerInfo;
     const context = mutableContext(input.encryptionContext);
     const response = await this.run('reEncrypt', 'ReEncrypt', source, () => this.ops.reEncrypt({
-      CiphertextBlob: edk.encryptedDataKey, SourceKeyId: source, SourceEncryptionContext: context,
-      DestinationKeyId: input.destinationKeyId, DestinationEncryptionContext: context, ...this.tokens(),
+      CiphertextBlob: edk.encryptedDataKey,
+      SourceKeyId: source,
+      SourceEncryptionContext: context,
+      DestinationKeyId: input.destinationKeyId,
+      DestinationEncryptionContext: context,
+      ...this.tokens(),
     }));
     const arn = response.KeyId;
     if (typeof arn !== 'string' || parseKmsArn(arn)?.resourceType !== 'key') {

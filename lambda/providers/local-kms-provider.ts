@@ -2,9 +2,9 @@
  * KeyProvider over a LocalKms instance, called directly (no AWS SDK). Behaves exactly as
  * AwsKmsKeyProvider: both share KmsKeyProviderBase.
  */
-import { ConfigurationError } from '../core/errors';
 import { KmsKeyProviderBase, type KmsKeyProviderCommonOptions } from './kms-key-provider-base';
 import { LocalKms } from './local-kms';
+import { ConfigurationError } from '../core/errors';
 
 export interface LocalKmsKeyProviderOptions extends KmsKeyProviderCommonOptions {
   /** The LocalKms of the region this provider calls. */

@@ -143,6 +143,7 @@ export interface KmsReplicateKeyInput extends KmsKeyIdInput {
   Policy?: string;
   Tags?: KmsTag[];
 }
+export interface KmsKeyRotationStatus { KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date }
 export interface KmsKeyPolicyInput extends KmsKeyIdInput { PolicyName?: string }
 export interface KmsPutKeyPolicyInput extends KmsKeyPolicyInput { Policy: string | undefined }
 
@@ -546,10 +547,10 @@ export class LocalKms {
     });
   }
 
-  public async getKeyRotationStatus(input: KmsKeyIdInput): Promise<{ KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date }> {
+  public async getKeyRotationStatus(input: KmsKeyIdInput): Promise<KmsKeyRotationStatus> {
     return this.call('GetKeyRotationStatus', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
-      const result: { KeyId: string; KeyRotationEnabled: boolean; RotationPeriodInDays?: number; NextRotationDate?: Date } = {
+      const result: KmsKeyRotationStatus = {
         KeyId: this.arnOf(key),
         KeyRotationEnabled: key.rotationEnabled,
       };
@@ -629,7 +630,9 @@ export class LocalKms {
   }
 
   /** Creates a replica of a multi-Region primary key in `ReplicaRegion`, sharing its key material. */
-  public async replicateKey(input: KmsReplicateKeyInput): Promise<{ ReplicaKeyMetadata: KmsKeyMetadata; ReplicaPolicy: string; ReplicaTags: KmsTag[] }> {
+  public async replicateKey(input: KmsReplicateKeyInput): Promise<{
+    ReplicaKeyMetadata: KmsKeyMetadata; ReplicaPolicy: string; ReplicaTags: KmsTag[];
+  }> {
     return this.call('ReplicateKey', input, false, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx, { allowAlias: false });
       if (!key.multiRegion) {
@@ -680,12 +683,13 @@ export class LocalKms {
 
   public async decrypt(input: KmsDecryptInput): Promise<{ KeyId: string; Plaintext: Uint8Array; EncryptionAlgorithm: KmsEncryptionAlgorithm }> {
     return this.call('Decrypt', input, true, (ctx) => {
-      const { key, plaintext, algorithm } = this.decryptCore(input.CiphertextBlob, input.KeyId, input.EncryptionContext, input.EncryptionAlgorithm, ctx);
+      const { key, plaintext, algorithm } = this.decryptCore(
+        input.CiphertextBlob, input.KeyId, input.EncryptionContext, input.EncryptionAlgorithm, ctx);
       return { KeyId: this.arnOf(key), Plaintext: out(plaintext), EncryptionAlgorithm: algorithm };
     });
   }
 
-  public async generateDataKey(input: KmsGenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string; KeyMaterialId?: string }> {
+  public async generateDataKey(input: KmsGenerateDataKeyInput): Promise<{ CiphertextBlob: Uint8Array; Plaintext: Uint8Array; KeyId: string }> {
     return this.call('GenerateDataKey', input, true, (ctx) => {
       const { key, blob, dataKey } = this.dataKeyCore(input, ctx);
       const result = { CiphertextBlob: out(blob), Plaintext: out(dataKey), KeyId: this.arnOf(key) };
@@ -707,7 +711,13 @@ export class LocalKms {
   }> {
     return this.call('GenerateDataKeyPair', input, true, (ctx) => {
       const r = this.dataKeyPairCore(input, ctx);
-      const result = { PrivateKeyCiphertextBlob: out(r.blob), PrivateKeyPlaintext: out(r.privateDer), PublicKey: out(r.publicDer), KeyId: this.arnOf(r.key), KeyPairSpec: r.spec };
+      const result = {
+        PrivateKeyCiphertextBlob: out(r.blob),
+        PrivateKeyPlaintext: out(r.privateDer),
+        PublicKey: out(r.publicDer),
+        KeyId: this.arnOf(r.key),
+        KeyPairSpec: r.spec,
+      };
       r.privateDer.fill(0);
       return result;
     });
@@ -735,7 +745,11 @@ export class LocalKms {
 
   /** Decrypts under the source key and encrypts under the destination key; the plaintext never leaves LocalKms. */
   public async reEncrypt(input: KmsReEncryptInput): Promise<{
-    CiphertextBlob: Uint8Array; SourceKeyId: string; KeyId: string; SourceEncryptionAlgorithm: KmsEncryptionAlgorithm; DestinationEncryptionAlgorithm: KmsEncryptionAlgorithm;
+    CiphertextBlob: Uint8Array;
+    SourceKeyId: string;
+    KeyId: string;
+    SourceEncryptionAlgorithm: KmsEncryptionAlgorithm;
+    DestinationEncryptionAlgorithm: KmsEncryptionAlgorithm;
   }> {
     return this.call('ReEncrypt', input, true, (ctx) => {
       const source = this.decryptCore(input.CiphertextBlob, input.SourceKeyId, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, ctx);
@@ -761,7 +775,7 @@ export class LocalKms {
       const { key, message, algorithm, hash, padding } = this.signingSetup(input, ctx);
       const material = this.currentMaterial(key);
       const privateKey = crypto.createPrivateKey({ key: Buffer.from(material.privateKeyDer!, 'base64'), format: 'der', type: 'pkcs8' });
-      const signature = crypto.sign(hash, message, padding === undefined ? privateKey : { key: privateKey, padding, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST });
+      const signature = crypto.sign(hash, message, withPadding(privateKey, padding));
       return { KeyId: this.arnOf(key), Signature: out(signature), SigningAlgorithm: algorithm };
     });
   }
@@ -774,7 +788,7 @@ export class LocalKms {
       const publicKey = crypto.createPublicKey({ key: Buffer.from(material.publicKeyDer!, 'base64'), format: 'der', type: 'spki' });
       let valid = false;
       try {
-        valid = crypto.verify(hash, message, padding === undefined ? publicKey : { key: publicKey, padding, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+        valid = crypto.verify(hash, message, withPadding(publicKey, padding), signature);
       } catch {
         valid = false;
       }
@@ -802,8 +816,13 @@ export class LocalKms {
   }
 
   public async getPublicKey(input: KmsKeyIdInput & { GrantTokens?: string[] }): Promise<{
-    KeyId: string; PublicKey: Uint8Array; KeySpec: KmsKeySpec; CustomerMasterKeySpec: KmsKeySpec; KeyUsage: KmsKeyUsage;
-    EncryptionAlgorithms?: KmsEncryptionAlgorithm[]; SigningAlgorithms?: KmsSigningAlgorithm[];
+    KeyId: string;
+    PublicKey: Uint8Array;
+    KeySpec: KmsKeySpec;
+    CustomerMasterKeySpec: KmsKeySpec;
+    KeyUsage: KmsKeyUsage;
+    EncryptionAlgorithms?: KmsEncryptionAlgorithm[];
+    SigningAlgorithms?: KmsSigningAlgorithm[];
   }> {
     return this.call('GetPublicKey', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx);
@@ -1029,7 +1048,9 @@ export class LocalKms {
     return key;
   }
 
-  private encryptCore(key: StoredKey, plaintext: Buffer, context: KmsEncryptionContext | undefined, algorithm: KmsEncryptionAlgorithm, ctx: CallContext): Buffer {
+  private encryptCore(
+    key: StoredKey, plaintext: Buffer, context: KmsEncryptionContext | undefined, algorithm: KmsEncryptionAlgorithm, ctx: CallContext,
+  ): Buffer {
     if (key.keySpec === 'SYMMETRIC_DEFAULT') {
       if (algorithm !== 'SYMMETRIC_DEFAULT') throw err('InvalidKeyUsageException', `EncryptionAlgorithm ${algorithm} is not valid for ${this.arnOf(key)}; use SYMMETRIC_DEFAULT.`);
       const material = this.currentMaterial(key);
@@ -1049,7 +1070,10 @@ export class LocalKms {
     }
   }
 
-  private decryptCore(blobInput: Uint8Array | undefined, keyIdInput: string | undefined, context: KmsEncryptionContext | undefined, algorithmInput: KmsEncryptionAlgorithm | undefined, ctx: CallContext): { key: StoredKey; plaintext: Buffer; algorithm: KmsEncryptionAlgorithm } {
+  private decryptCore(
+    blobInput: Uint8Array | undefined, keyIdInput: string | undefined, context: KmsEncryptionContext | undefined,
+    algorithmInput: KmsEncryptionAlgorithm | undefined, ctx: CallContext,
+  ): { key: StoredKey; plaintext: Buffer; algorithm: KmsEncryptionAlgorithm } {
     const blob = requireBytes(blobInput, 'ciphertextBlob');
     requireLength(blob, 'ciphertextBlob', 1, 6144);
     const algorithm = algorithmInput ?? 'SYMMETRIC_DEFAULT';
@@ -1114,7 +1138,9 @@ export class LocalKms {
     return { key, blob, dataKey };
   }
 
-  private dataKeyPairCore(input: KmsGenerateDataKeyPairInput, ctx: CallContext): { key: StoredKey; blob: Buffer; privateDer: Buffer; publicDer: Buffer; spec: KmsDataKeyPairSpec } {
+  private dataKeyPairCore(input: KmsGenerateDataKeyPairInput, ctx: CallContext): {
+    key: StoredKey; blob: Buffer; privateDer: Buffer; publicDer: Buffer; spec: KmsDataKeyPairSpec;
+  } {
     const spec = input.KeyPairSpec;
     if (spec === undefined || (!RSA_SPECS[spec] && !ECC_CURVES[spec])) {
       throw validation(`KeyPairSpec '${String(spec)}' is not one of ${[...Object.keys(RSA_SPECS), ...Object.keys(ECC_CURVES)].join(', ')}.`);
@@ -1129,7 +1155,9 @@ export class LocalKms {
     return { key, blob, privateDer, publicDer, spec };
   }
 
-  private signingSetup(input: KmsSignInput, ctx: CallContext): { key: StoredKey; message: Buffer; algorithm: KmsSigningAlgorithm; hash: string; padding?: number } {
+  private signingSetup(input: KmsSignInput, ctx: CallContext): {
+    key: StoredKey; message: Buffer; algorithm: KmsSigningAlgorithm; hash: string; padding?: number;
+  } {
     const message = requireBytes(input.Message, 'message');
     requireLength(message, 'message', 1, MAX_PLAINTEXT);
     const key = this.usableKey(input.KeyId, ctx, 'SIGN_VERIFY');
@@ -1169,6 +1197,11 @@ function operationName(command: { constructor: { name: string } }): string {
   const schema = (command as { schema?: unknown }).schema;
   if (Array.isArray(schema) && typeof schema[2] === 'string') return schema[2];
   return command.constructor.name.replace(/Command$/, '');
+}
+
+/** The key as node:crypto sign/verify take it: with RSA padding (PSS salt = digest length, as KMS) when given. */
+function withPadding(key: crypto.KeyObject, padding: number | undefined): crypto.KeyObject | crypto.SignKeyObjectInput {
+  return padding === undefined ? key : { key, padding, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST };
 }
 
 function isAsymmetric(spec: KmsKeySpec): boolean {

@@ -1,8 +1,8 @@
+import { CountingMaterialsManager, isZero, manualClock, SUITE, throttling } from './support';
 import { CachingMaterialsManager, type CachingMaterialsManagerOptions } from '../../../lambda/core/caching-materials-manager';
 import { DataKeyCache } from '../../../lambda/core/data-key-cache';
 import { ConfigurationError, KmsError } from '../../../lambda/core/errors';
 import { AlgorithmSuiteId, type EncryptedDataKey } from '../../../lambda/core/types';
-import { CountingMaterialsManager, isZero, manualClock, SUITE, throttling } from './support';
 
 function setup(options: Partial<CachingMaterialsManagerOptions> = {}, clock?: () => number) {
   const underlying = new CountingMaterialsManager();
@@ -28,7 +28,8 @@ describe('options', () => {
   ])('fails if %j', (bad, message) => {
     const underlying = new CountingMaterialsManager();
     const cache = new DataKeyCache({ capacity: 1 });
-    expect(() => new CachingMaterialsManager({ underlying, cache, maxAgeSeconds: 60, ...bad } as CachingMaterialsManagerOptions)).toThrow(new ConfigurationError(message));
+    const options = { underlying, cache, maxAgeSeconds: 60, ...bad } as CachingMaterialsManagerOptions;
+    expect(() => new CachingMaterialsManager(options)).toThrow(new ConfigurationError(message));
   });
 
   test('2^32 messages is allowed', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { isZero, manualClock, SUITE } from './support';
 import { DataKeyCache } from '../../../lambda/core/data-key-cache';
 import type { DecryptionMaterials, EncryptionMaterials } from '../../../lambda/core/types';
-import { isZero, manualClock, SUITE } from './support';
 
 const LIMITS = { maxMessagesEncrypted: 3, maxBytesEncrypted: 100 };
 

@@ -3,13 +3,13 @@
  * and the AWS Encryption SDK's KMS keyrings with clientProvider returning a LocalKms.
  */
 import {
+  AwsKmsMrkAwareSymmetricKeyringNode, buildClient, CommitmentPolicy, KMS, KmsKeyringNode,
+} from '@aws-crypto/client-node';
+import {
   CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand,
   GenerateDataKeyCommand, ListAliasesCommand, ReplicateKeyCommand, ScheduleKeyDeletionCommand, SignCommand, TagResourceCommand,
   VerifyCommand, KMSClient,
 } from '@aws-sdk/client-kms';
-import {
-  AwsKmsMrkAwareSymmetricKeyringNode, buildClient, CommitmentPolicy, KMS, KmsKeyringNode,
-} from '@aws-crypto/client-node';
 import { AwsKmsKeyProvider } from '../../../lambda/providers/aws-kms';
 import { LocalKms } from '../../../lambda/providers/local-kms';
 

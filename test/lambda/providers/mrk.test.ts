@@ -122,11 +122,13 @@ describe('MRK-aware providers', () => {
     const out = await new LocalKmsKeyProvider({ kms: east, keyId: primary.Arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} });
     const discovery = new AwsKmsKeyProvider({ client: west, keyId: 'alias/unused-for-decrypt', discovery: { region: 'eu-west-1', accountIds: ['111122223333'] } });
     expect(discovery.canDecrypt(out.encryptedDataKey)).toBe(true);
-    expect((await discovery.decryptDataKey({ encryptedDataKey: out.encryptedDataKey, encryptionContext: {} })).equals(out.plaintextDataKey)).toBe(true);
+    const unwrapped = await discovery.decryptDataKey({ encryptedDataKey: out.encryptedDataKey, encryptionContext: {} });
+    expect(unwrapped.equals(out.plaintextDataKey)).toBe(true);
     const otherAccount = new AwsKmsKeyProvider({ client: west, keyId: 'alias/x', discovery: { region: 'eu-west-1', accountIds: ['444455556666'] } });
     expect(otherAccount.canDecrypt(out.encryptedDataKey)).toBe(false);
     const single = (await east.createKey({})).KeyMetadata;
-    const singleEdk = (await new LocalKmsKeyProvider({ kms: east, keyId: single.Arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} })).encryptedDataKey;
+    const singleProvider = new LocalKmsKeyProvider({ kms: east, keyId: single.Arn });
+    const singleEdk = (await singleProvider.generateDataKey({ numberOfBytes: 32, encryptionContext: {} })).encryptedDataKey;
     expect(discovery.canDecrypt(singleEdk)).toBe(false);
   });
 
@@ -134,7 +136,8 @@ describe('MRK-aware providers', () => {
     const { east, west, primary, replica } = await mrkPair();
     const out = await new LocalKmsKeyProvider({ kms: east, keyId: primary.Arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} });
     await west.disableKey({ KeyId: replica.KeyId });
-    const e = await new LocalKmsKeyProvider({ kms: west, keyId: replica.Arn }).decryptDataKey({ encryptedDataKey: out.encryptedDataKey, encryptionContext: {} }).catch((x: unknown) => x);
+    const reader = new LocalKmsKeyProvider({ kms: west, keyId: replica.Arn });
+    const e = await reader.decryptDataKey({ encryptedDataKey: out.encryptedDataKey, encryptionContext: {} }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(KmsError);
     expect((e as KmsError).kmsErrorName).toBe('DisabledException');
     expect((e as KmsError).message).toMatch(/Enable the key/);

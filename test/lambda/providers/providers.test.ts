@@ -5,10 +5,10 @@
  * local stand-in).
  */
 import { KMSClient } from '@aws-sdk/client-kms';
+import { keyProviderSuite, type ProviderFixture } from './provider-suite';
 import { AwsKmsKeyProvider } from '../../../lambda/providers/aws-kms';
 import { LocalKms } from '../../../lambda/providers/local-kms';
 import { LocalKmsKeyProvider } from '../../../lambda/providers/local-kms-provider';
-import { keyProviderSuite, type ProviderFixture } from './provider-suite';
 
 async function localFixture(make: (kms: LocalKms) => ProviderFixture['provider']): Promise<ProviderFixture> {
   const kms = new LocalKms({ region: 'eu-central-1', accountId: '123456789012' });

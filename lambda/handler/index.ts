@@ -3,3 +3,4 @@ export * from './config';
 export * from './errors';
 export * from './events';
 export * from './logger';
+export * from './audit';

@@ -52,6 +52,8 @@ export interface CallLogRecord {
   readonly auditEvents?: number;
   readonly auditPrincipals?: number;
   readonly auditComplete?: boolean;
+  /** Number of unexpected principals (the list below is capped); alarm on `{ $.auditUnexpected > 0 }`. */
+  readonly auditUnexpected?: number;
   readonly unexpectedPrincipals?: readonly string[];
 }
 
@@ -149,6 +151,7 @@ export function buildCallLogRecord(input: {
     set('auditEvents', count(audit.events));
     set('auditPrincipals', count(audit.principals));
     set('auditComplete', typeof audit.complete === 'boolean' ? audit.complete : undefined);
+    set('auditUnexpected', Array.isArray(audit.unexpectedPrincipals) ? audit.unexpectedPrincipals.length : undefined);
     set('unexpectedPrincipals', Array.isArray(audit.unexpectedPrincipals)
       ? audit.unexpectedPrincipals.filter((p): p is string => typeof p === 'string' && ARN_LIKE.test(p)).slice(0, MAX_LOGGED_PRINCIPALS)
       : undefined);

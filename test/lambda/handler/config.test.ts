@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ConfigurationError } from '../../../lambda/core/errors';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
 import { ENVIRONMENT_VARIABLE_DOCS, ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig } from '../../../lambda/handler/config';
@@ -126,5 +128,10 @@ describe('loadConfig', () => {
       expect(ENVIRONMENT_VARIABLE_DOCS[setting as keyof typeof ENVIRONMENT_VARIABLE_DOCS].default).toBe(String(spec.default));
     }
     expect(new Set(Object.values(ENVIRONMENT_VARIABLES)).size).toBe(Object.keys(ENVIRONMENT_VARIABLES).length);
+  });
+
+  test('docs/audit.md documents every variable', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'audit.md'), 'utf8');
+    for (const name of Object.values(ENVIRONMENT_VARIABLES)) expect(doc).toContain(`| \`${name}\` |`);
   });
 });

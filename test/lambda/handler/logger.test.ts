@@ -60,7 +60,7 @@ describe('CallLogger', () => {
   test('audit calls log the report headline', () => {
     const { lines, logger } = capture();
     logger.start('audit').succeed({ audit: { events: 10, principals: 3, complete: false, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory', 'bad value with spaces'] } });
-    expect(JSON.parse(lines[0])).toMatchObject({ auditEvents: 10, auditPrincipals: 3, auditComplete: false, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory'] });
+    expect(JSON.parse(lines[0])).toMatchObject({ auditEvents: 10, auditPrincipals: 3, auditComplete: false, auditUnexpected: 2, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory'] });
   });
 
   test('writes to standard output by default', () => {

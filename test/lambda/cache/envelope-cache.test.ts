@@ -53,3 +53,26 @@ test('a disabled key surfaces as a typed KmsError through the client, and nothin
   await kms.enableKey({ KeyId: provider.keyId });
   await expect(client.encrypt(Buffer.from('x'))).resolves.toBeDefined();
 });
+
+async function streamEncrypt(client: EnvelopeClient, data: Buffer, plaintextLength?: number): Promise<Buffer> {
+  const stream = client.encryptStream(plaintextLength === undefined ? {} : { plaintextLength });
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => { stream.on('end', resolve); stream.on('error', reject); });
+  stream.end(data);
+  await done;
+  return Buffer.concat(chunks);
+}
+
+test('streams use the cache only when their length is stated', async () => {
+  const { provider, client } = await build();
+  const data = Buffer.alloc(1000, 1);
+  await streamEncrypt(client, data);
+  await streamEncrypt(client, data);
+  expect(provider.stats.generateDataKey).toBe(2);
+  await streamEncrypt(client, data, data.length);
+  await streamEncrypt(client, data, data.length);
+  expect(provider.stats.generateDataKey).toBe(3);
+  const message = await streamEncrypt(client, data, data.length);
+  expect((await client.decrypt(message)).plaintext.equals(data)).toBe(true);
+});

@@ -42,15 +42,9 @@ export interface CacheCounters {
 
 const underlyingIds = new WeakMap<object, string>();
 
-/**
- * What identifies the key behind `underlying`: provider id and key id when it exposes its key
- * provider (DefaultMaterialsManager does), else an id unique to that object.
- */
+/** What identifies the key behind `underlying`: its `keyIdentity`, else an id unique to that object. */
 function keyIdentity(underlying: MaterialsManager): string {
-  const provider = (underlying as { keyProvider?: { providerId?: unknown; keyId?: unknown } }).keyProvider;
-  if (provider && typeof provider.providerId === 'string' && typeof provider.keyId === 'string') {
-    return `provider:${provider.providerId}:${provider.keyId}`;
-  }
+  if (underlying.keyIdentity) return `key:${underlying.keyIdentity}`;
   let id = underlyingIds.get(underlying);
   if (!id) {
     id = `object:${randomUUID()}`;

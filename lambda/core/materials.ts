@@ -12,8 +12,11 @@ import {
  * Decrypt per decrypted message (wrap it in a caching manager to share data keys).
  */
 export class DefaultMaterialsManager implements MaterialsManager {
-  constructor(private readonly keyProvider: KeyProvider) {
+  public readonly keyIdentity: string;
+
+  constructor(public readonly keyProvider: KeyProvider) {
     if (!keyProvider) throw new ConfigurationError('DefaultMaterialsManager needs a keyProvider.');
+    this.keyIdentity = `${keyProvider.providerId}:${keyProvider.keyId}`;
   }
 
   public async getEncryptionMaterials(request: EncryptionMaterialsRequest): Promise<EncryptionMaterials> {

@@ -103,6 +103,11 @@ export interface DecryptionMaterialsRequest {
 
 /** Produces materials for each message: directly from a KeyProvider, or through a data-key cache. */
 export interface MaterialsManager {
+  /**
+   * Names the key(s) behind this manager (e.g. `aws-kms:<key ARN>`), so a data-key cache never
+   * serves one key's materials for another. Managers without one are told apart by object identity.
+   */
+  readonly keyIdentity?: string;
   getEncryptionMaterials(request: EncryptionMaterialsRequest): Promise<EncryptionMaterials>;
   decryptMaterials(request: DecryptionMaterialsRequest): Promise<DecryptionMaterials>;
 }

@@ -1,4 +1,4 @@
 // Re-exports only.
 export * from './secure-key';
 export * from './key-grants';
-export { KeyGrantOptions } from './key-policy';
+export type { KeyGrantOptions } from './key-policy';

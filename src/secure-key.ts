@@ -2,11 +2,11 @@ import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'a
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { KeyGrantsWithConditions } from './key-grants';
 import {
   KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
   findManageAndUseOverlap, findUnpinnedWildcards, serviceDataKeyStatement, usageActions, viaServiceName,
 } from './key-policy';
-import { KeyGrantsWithConditions } from './key-grants';
 import { SecureKeyBase } from './private/key-base';
 import {
   canRotate, checkAlias, checkDays, Described, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,

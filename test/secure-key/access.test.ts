@@ -42,10 +42,12 @@ describe('the evaluator can say yes', () => {
   });
 
   test('an explicit deny wins', () => {
-    const policy: PolicyJson = { Statement: [
-      { Effect: 'Allow', Principal: { AWS: app.arn }, Action: 'kms:Decrypt', Resource: '*' },
-      { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' },
-    ] };
+    const policy: PolicyJson = {
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: app.arn }, Action: 'kms:Decrypt', Resource: '*' },
+        { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' },
+      ],
+    };
     expect(authorize(policy, r.keyArn, app, { action: 'kms:Decrypt' })).toBe('denied');
   });
 });

@@ -62,10 +62,12 @@ describe('SecureKey as an IKey', () => {
     const producer = new iam.Role(stack, 'Producer', { assumedBy: new iam.AccountRootPrincipal() });
     queue.grantSendMessages(producer);
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Principal: { AWS: { 'Fn::GetAtt': [stack.getLogicalId(producer.node.defaultChild as never), 'Arn'] } },
-        Action: Match.arrayWith(['kms:Encrypt', 'kms:GenerateDataKey']),
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { AWS: { 'Fn::GetAtt': [stack.getLogicalId(producer.node.defaultChild as never), 'Arn'] } },
+          Action: Match.arrayWith(['kms:Encrypt', 'kms:GenerateDataKey']),
+        })]),
+      },
     });
   });
 

@@ -1,9 +1,9 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 import { SecureKeyExampleStack } from '../../examples/app';
 import { SecureKey } from '../../src';
 import { ACCOUNT, REGION } from '../support/secure-key-fixtures';

@@ -245,7 +245,9 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key');
     k.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.AnyPrincipal()], actions: ['kms:Decrypt'], resources: ['*'],
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
       conditions: { StringEquals: { 'kms:CallerAccount': '111111111111', 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
     }));
     expect(synthErrors(stack)).toEqual([]);

@@ -3,17 +3,22 @@
  * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
  */
 import * as fs from 'node:fs';
+import Ajv, { ValidateFunction } from 'ajv';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnKey, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import Ajv, { ValidateFunction } from 'ajv';
 import { SecureKey } from '../../src';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { newStack, roles } from '../support/secure-key-fixtures';
 import { sharedPath } from '../support/shared';
 
-type ResourceSchema = { properties: object; definitions?: object; required?: string[]; additionalProperties?: boolean; readOnlyProperties?: string[] };
+interface ResourceSchema {
+  properties: object;
+  definitions?: object;
+  required?: string[];
+  additionalProperties?: boolean;
+}
 
 function validatorFor(file: string): ValidateFunction {
   const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as ResourceSchema;
@@ -52,9 +57,18 @@ function stackWithEveryShape(): Stack {
   const stack = newStack();
   const { adminRole, appRole } = roles(stack);
   const full = new SecureKey(stack, 'Full', {
-    description: 'every prop', aliases: ['orders', 'alias/team/orders_v2:blue'], enabled: true, tags: { team: 'payments' },
-    enableKeyRotation: true, rotationPeriod: Duration.days(180), pendingWindow: Duration.days(7), removalPolicy: RemovalPolicy.DESTROY,
-    administrators: [adminRole], users: [appRole], allowAwsServicesOnBehalfOfUsers: true, viaServices: ['s3'],
+    description: 'every prop',
+    aliases: ['orders', 'alias/team/orders_v2:blue'],
+    enabled: true,
+    tags: { team: 'payments' },
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(180),
+    pendingWindow: Duration.days(7),
+    removalPolicy: RemovalPolicy.DESTROY,
+    administrators: [adminRole],
+    users: [appRole],
+    allowAwsServicesOnBehalfOfUsers: true,
+    viaServices: ['s3'],
   });
   full.allowCloudWatchLogs();
   full.allowCloudTrail({ trailName: 'trail' });

@@ -165,7 +165,9 @@ export function authorize(keyPolicy: PolicyJson, keyArn: string, caller: Caller,
 }
 
 /** IAM statements attached to a role in a (resolved) template: its inline and AWS::IAM::Policy documents. */
-export function iamStatementsOfRole(template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> }, roleLogicalId: string): Statement[] {
+type TemplateJson = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+
+export function iamStatementsOfRole(template: TemplateJson, roleLogicalId: string): Statement[] {
   const out: Statement[] = [];
   for (const r of Object.values(template.Resources)) {
     const props = r.Properties ?? {};

@@ -80,6 +80,7 @@ for (const pattern of ['/lambda/', '/examples/', '/bench/', '/.ci/']) {
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './lambda': { types: './lib/lambda/index.d.ts', default: './lib/lambda/index.js' },
+  './lambda/aws': { types: './lib/lambda/aws.d.ts', default: './lib/lambda/aws.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
 });

@@ -1,5 +1,6 @@
 // Public entry point of `cdk-secure-key/lambda`: the envelope helpers for Node.js code.
-// Re-exports only.
+// Re-exports only. Nothing reachable from here imports the AWS SDK: the adapters over
+// @aws-sdk/client-kms and @aws-sdk/client-cloudtrail are in `cdk-secure-key/lambda/aws` (./aws.ts).
 export * from './core/types';
 export * from './core/errors';
 export * from './core/envelope-client';
@@ -15,7 +16,4 @@ export * from './providers/mrk';
 export * from './providers/kms-key-provider-base';
 export * from './providers/local-kms';
 export * from './providers/local-kms-provider';
-export * from './providers/aws-kms';
 export * from './audit';
-// './handler/index', not './handler': lambda/handler.ts (the Lambda entry point) would win the resolution.
-export * from './handler/index';

@@ -1,27 +1,83 @@
-// Bundles the envelope Lambda (lambda/handler.ts) with esbuild into assets/envelope-function/.
+// Bundles the envelope Lambda (lambda/handler.ts) with esbuild into assets/envelope-function/index.js.
 // Runs at build time (projen task `bundle:envelope`), never during a consumer's `cdk synth`.
+//
+//   node lambda/build-bundle.mjs [--outdir DIR] [--sdk bundled|external] [--main-fields module,main]
+//
+// Defaults are the shipped choice (see docs/envelope-lambda.md for the measurements): @aws-sdk/*
+// bundled (pinned to the versions in package-lock.json), minified, ESM builds of the SDK preferred
+// so unused code is tree-shaken. The other options exist for bench/bundle.bench.ts.
+//
+// The local KMS stand-in is built into a sibling directory (envelope-local-kms/), not into the
+// function's directory: the deployed function never carries it, and a local run (the demo, the
+// bundle test) finds it next door.
 import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'assets', 'envelope-function');
-mkdirSync(outdir, { recursive: true });
+const { values: args } = parseArgs({
+  options: {
+    outdir: { type: 'string', default: join(root, 'assets') },
+    sdk: { type: 'string', default: 'bundled' },
+    'main-fields': { type: 'string', default: 'module,main' },
+  },
+});
+if (args.sdk !== 'bundled' && args.sdk !== 'external') {
+  throw new Error(`--sdk must be "bundled" or "external"; received ${JSON.stringify(args.sdk)}.`);
+}
+const assets = resolve(args.outdir);
+const functionDir = join(assets, 'envelope-function');
+const localDir = join(assets, 'envelope-local-kms');
+// The require path handler.ts uses for the stand-in, and where it lands relative to index.js.
+const LOCAL_KMS_IMPORT = './providers/local-kms';
+const LOCAL_KMS_FROM_FUNCTION = '../envelope-local-kms/index.js';
 
-const result = await build({
-  entryPoints: [join(root, 'lambda', 'handler.ts')],
-  outfile: join(outdir, 'index.js'),
+const common = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  // Lambda's newest Node.js runtime is 22 (nodejs22.x); Node 20 runs the same output locally.
+  target: 'node20',
   format: 'cjs',
   minify: true,
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  mainFields: args['main-fields'].split(','),
+};
+
+const keepLocalKmsOut = {
+  name: 'local-kms-beside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/providers\/local-kms$/ }, (a) =>
+      (a.importer.endsWith(join('lambda', 'handler.ts')) && a.path === LOCAL_KMS_IMPORT
+        ? { path: LOCAL_KMS_FROM_FUNCTION, external: true }
+        : undefined));
+  },
+};
+
+rmSync(functionDir, { recursive: true, force: true });
+rmSync(localDir, { recursive: true, force: true });
+mkdirSync(functionDir, { recursive: true });
+mkdirSync(localDir, { recursive: true });
+
+const fn = await build({
+  ...common,
+  entryPoints: [join(root, 'lambda', 'handler.ts')],
+  outfile: join(functionDir, 'index.js'),
+  external: args.sdk === 'external' ? ['@aws-sdk/*'] : [],
+  plugins: [keepLocalKmsOut],
 });
-writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`bundle:envelope: ${(bytes / 1024).toFixed(1)} KiB -> ${outdir}`);
+const local = await build({
+  ...common,
+  entryPoints: [join(root, 'lambda', 'providers', 'local-kms.ts')],
+  outfile: join(localDir, 'index.js'),
+});
+
+// Metafiles sit outside the function's directory, so they are not deployed with it.
+writeFileSync(join(assets, 'envelope-function.meta.json'), JSON.stringify(fn.metafile));
+writeFileSync(join(assets, 'envelope-local-kms.meta.json'), JSON.stringify(local.metafile));
+const kib = (m) => (Object.values(m.outputs).reduce((n, o) => n + o.bytes, 0) / 1024).toFixed(1);
+console.log(`bundle:envelope: ${kib(fn.metafile)} KiB -> ${functionDir} (@aws-sdk ${args.sdk}); local KMS ${kib(local.metafile)} KiB -> ${localDir}`);

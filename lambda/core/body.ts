@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { ConfigurationError, InvalidMessageError } from './errors';
+import { ConfigurationError, InvalidMessageError, LimitExceededError } from './errors';
 import { ContentType, MessageHeader } from './header';
 import { IV_LENGTH, MESSAGE_ID_LENGTH, TAG_LENGTH } from './suites';
 
@@ -134,17 +134,42 @@ export type DecodeStep =
   | { readonly kind: 'need'; readonly bytes: number }
   | { readonly kind: 'plaintext'; readonly plaintext: Buffer; readonly consumed: number; readonly done: boolean };
 
+/** The shape of a whole body, read from its frame headers without decrypting anything. */
+export interface BodyScan {
+  /** Offset just after the body (where a signature footer starts). */
+  readonly end: number;
+  /** Total plaintext bytes the body carries. */
+  readonly plaintextLength: number;
+  /** Frames (or 1 for a non-framed body). */
+  readonly units: number;
+}
+
+type UnitKind = 'regular' | 'final' | 'single';
+
+/** Where one frame (or the single block) sits: everything but its content is known before decrypting. */
+interface Unit {
+  readonly kind: UnitKind;
+  readonly seq: number;
+  readonly ivPos: number;
+  readonly contentPos: number;
+  readonly length: number;
+  /** Bytes of the unit on the wire. */
+  readonly total: number;
+}
+
 /**
  * Decodes and authenticates a body frame by frame. Each step returns plaintext only after that
  * frame's tag verified. Accepts any frame IV (other SDKs do not all use the sequence number),
  * enforces consecutive sequence numbers, and rejects a final frame longer than the frame length.
+ * With `maxUnitLength`, a frame or non-framed body declaring more content than that is refused
+ * (`LimitExceededError`) as soon as its length field is read, before its bytes are awaited.
  */
 export class BodyDecryptor {
   private readonly aad: BodyAad;
   private sequenceNumber = 1;
   private done = false;
 
-  constructor(private readonly header: MessageHeader, private readonly contentKey: Buffer) {
+  constructor(private readonly header: MessageHeader, private readonly contentKey: Buffer, private readonly maxUnitLength?: number) {
     this.aad = new BodyAad(header.messageId);
   }
 
@@ -155,53 +180,50 @@ export class BodyDecryptor {
   /** Decodes the next frame (or the single block) starting at `buf[pos]`. */
   public next(buf: Buffer, pos: number): DecodeStep {
     if (this.done) throw new Error('The body is already complete.');
-    const avail = buf.length - pos;
-    if (this.header.contentType === ContentType.NON_FRAMED) {
-      const fixed = IV_LENGTH + 8;
-      if (avail < fixed) return { kind: 'need', bytes: fixed };
-      const hi = buf.readUInt32BE(pos + IV_LENGTH);
-      const lo = buf.readUInt32BE(pos + IV_LENGTH + 4);
-      const length = hi * 0x100000000 + lo;
-      if (length > MAX_NON_FRAMED_LENGTH) {
-        throw new InvalidMessageError('The non-framed body states a length above the format limit: the message is corrupt.');
-      }
-      const total = fixed + length + TAG_LENGTH;
-      if (avail < total) return { kind: 'need', bytes: total };
-      const plaintext = this.open(buf, pos, pos + fixed, length, 'single', 1);
+    const unit = locateUnit(this.header, buf, pos, this.sequenceNumber, this.maxUnitLength);
+    if (typeof unit === 'number') return { kind: 'need', bytes: unit };
+    const plaintext = this.open(buf, unit);
+    if (unit.kind === 'regular') {
+      this.sequenceNumber++;
+    } else {
       this.done = true;
-      return { kind: 'plaintext', plaintext, consumed: total, done: true };
     }
-    if (avail < 4) return { kind: 'need', bytes: 4 };
-    const first = buf.readUInt32BE(pos);
-    const expected = this.sequenceNumber;
-    if (first === SEQUENCE_NUMBER_END) {
-      const fixed = 4 + 4 + IV_LENGTH + 4;
-      if (avail < fixed) return { kind: 'need', bytes: fixed };
-      const seq = buf.readUInt32BE(pos + 4);
-      if (seq !== expected) throw outOfOrder(seq, expected);
-      const length = buf.readUInt32BE(pos + 4 + 4 + IV_LENGTH);
-      if (length > this.header.frameLength) {
-        throw new InvalidMessageError('The final frame is longer than the frame length in the header: the message is corrupt.');
-      }
-      const total = fixed + length + TAG_LENGTH;
-      if (avail < total) return { kind: 'need', bytes: total };
-      const plaintext = this.open(buf, pos + 8, pos + fixed, length, 'final', seq);
-      this.done = true;
-      return { kind: 'plaintext', plaintext, consumed: total, done: true };
-    }
-    if (first !== expected) throw outOfOrder(first, expected);
-    if (expected > MAX_FRAMES - 1) {
-      throw new InvalidMessageError('The message has more frames than the format allows: the message is corrupt.');
-    }
-    const length = this.header.frameLength;
-    const total = 4 + IV_LENGTH + length + TAG_LENGTH;
-    if (avail < total) return { kind: 'need', bytes: total };
-    const plaintext = this.open(buf, pos + 4, pos + 4 + IV_LENGTH, length, 'regular', first);
-    this.sequenceNumber++;
-    return { kind: 'plaintext', plaintext, consumed: total, done: false };
+    return { kind: 'plaintext', plaintext, consumed: unit.total, done: this.done };
   }
 
-  private open(buf: Buffer, ivPos: number, contentPos: number, length: number, kind: 'regular' | 'final' | 'single', seq: number): Buffer {
+  /**
+   * Decrypts a whole body already checked by `scanBody` into one buffer. Each frame's plaintext is
+   * copied into the result and wiped at once, so only one frame-sized temporary is live at a time
+   * (the allocator reuses it) and no stray plaintext copies are left for the garbage collector.
+   * On any failure the partial result is wiped before the error propagates.
+   */
+  public decryptAll(buf: Buffer, pos: number, scan: BodyScan): Buffer {
+    if (scan.units === 1) {
+      const step = this.next(buf, pos);
+      if (step.kind !== 'plaintext') throw new Error('internal: body changed after scan');
+      return step.plaintext;
+    }
+    const out = Buffer.allocUnsafe(scan.plaintextLength);
+    let at = 0;
+    try {
+      for (;;) {
+        const step = this.next(buf, pos);
+        if (step.kind !== 'plaintext' || at + step.plaintext.length > out.length) throw new Error('internal: body changed after scan');
+        at += step.plaintext.copy(out, at);
+        step.plaintext.fill(0);
+        pos += step.consumed;
+        if (step.done) break;
+      }
+      if (at !== out.length) throw new Error('internal: body changed after scan');
+      return out;
+    } catch (err) {
+      out.fill(0);
+      throw err;
+    }
+  }
+
+  private open(buf: Buffer, unit: Unit): Buffer {
+    const { ivPos, contentPos, length, kind, seq } = unit;
     const decipher = createDecipheriv('aes-256-gcm', this.contentKey, buf.subarray(ivPos, ivPos + IV_LENGTH));
     decipher.setAAD(this.aad.frame(kind, seq, length));
     decipher.setAuthTag(buf.subarray(contentPos + length, contentPos + length + TAG_LENGTH));
@@ -214,6 +236,85 @@ export class BodyDecryptor {
     }
     return plaintext;
   }
+}
+
+/**
+ * Reads the whole body's structure from `buf[pos]` on (sequence numbers, lengths) without
+ * decrypting or allocating, so a truncated, re-ordered or absurdly long body is refused before
+ * any key is fetched. Throws `InvalidMessageError` if `buf` ends inside the body.
+ */
+export function scanBody(header: MessageHeader, buf: Buffer, pos: number): BodyScan {
+  let seq = 1;
+  let plaintextLength = 0;
+  for (;;) {
+    const unit = locateUnit(header, buf, pos, seq);
+    if (typeof unit === 'number') {
+      throw new InvalidMessageError(`The message is truncated inside its body: ${seq === 1 ? 'its first' : `frame ${seq}`} ${header.contentType === ContentType.NON_FRAMED ? 'block' : 'frame'} needs ${unit} bytes but ${buf.length - pos} remain.`);
+    }
+    pos += unit.total;
+    plaintextLength += unit.length;
+    if (unit.kind !== 'regular') return { end: pos, plaintextLength, units: seq };
+    seq++;
+  }
+}
+
+/**
+ * The unit at `buf[pos]`, or the number of bytes needed to hold it. Reads only lengths and
+ * sequence numbers; refuses content above `maxUnitLength` before asking for its bytes.
+ */
+function locateUnit(header: MessageHeader, buf: Buffer, pos: number, expected: number, maxUnitLength?: number): Unit | number {
+  const avail = buf.length - pos;
+  if (header.contentType === ContentType.NON_FRAMED) {
+    const fixed = IV_LENGTH + 8;
+    if (avail < fixed) return fixed;
+    const hi = buf.readUInt32BE(pos + IV_LENGTH);
+    const lo = buf.readUInt32BE(pos + IV_LENGTH + 4);
+    const length = hi * 0x100000000 + lo;
+    if (length > MAX_NON_FRAMED_LENGTH) {
+      throw new InvalidMessageError('The non-framed body states a length above the format limit: the message is corrupt.');
+    }
+    checkLimit(maxUnitLength, length, 'a non-framed body');
+    const total = fixed + length + TAG_LENGTH;
+    if (avail < total) return total;
+    return { kind: 'single', seq: 1, ivPos: pos, contentPos: pos + fixed, length, total };
+  }
+  if (avail < 4) return 4;
+  const first = buf.readUInt32BE(pos);
+  if (first === SEQUENCE_NUMBER_END) {
+    const fixed = 4 + 4 + IV_LENGTH + 4;
+    if (avail < fixed) return fixed;
+    const seq = buf.readUInt32BE(pos + 4);
+    if (seq !== expected) throw outOfOrder(seq, expected);
+    const length = buf.readUInt32BE(pos + 4 + 4 + IV_LENGTH);
+    if (length > header.frameLength) {
+      throw new InvalidMessageError('The final frame is longer than the frame length in the header: the message is corrupt.');
+    }
+    checkLimit(maxUnitLength, length, 'a final frame');
+    const total = fixed + length + TAG_LENGTH;
+    if (avail < total) return total;
+    return { kind: 'final', seq, ivPos: pos + 8, contentPos: pos + fixed, length, total };
+  }
+  if (first !== expected) throw outOfOrder(first, expected);
+  if (expected > MAX_FRAMES - 1) {
+    throw new InvalidMessageError('The message has more frames than the format allows: the message is corrupt.');
+  }
+  const length = header.frameLength;
+  checkLimit(maxUnitLength, length, 'frames');
+  const total = 4 + IV_LENGTH + length + TAG_LENGTH;
+  if (avail < total) return total;
+  return { kind: 'regular', seq: first, ivPos: pos + 4, contentPos: pos + 4 + IV_LENGTH, length, total };
+}
+
+function checkLimit(max: number | undefined, length: number, what: string): void {
+  if (max !== undefined && length > max) throw frameTooLarge(what, length, max);
+}
+
+/**
+ * The error for a frame (or non-framed body) above the decrypt stream's `maxFrameLength`. Lengths
+ * are not secret, so the message states them.
+ */
+export function frameTooLarge(what: string, length: number, max: number): LimitExceededError {
+  return new LimitExceededError(`The message declares ${what} of ${length} bytes, above maxFrameLength (${max} bytes): a decrypt stream must hold a whole frame before it can authenticate it. Raise maxFrameLength on the EnvelopeClient only if you trust the sender, or decrypt the message as one buffer with decrypt().`);
 }
 
 function outOfOrder(got: number, expected: number): InvalidMessageError {

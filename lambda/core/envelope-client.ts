@@ -1,17 +1,18 @@
 import { Transform } from 'node:stream';
-import { framedLayout } from './body';
+import { framedLayout, scanBody } from './body';
 import { ConfigurationError, InvalidMessageError } from './errors';
 import { checkMaxEncryptedDataKeys, parseHeader } from './header';
 import { DefaultMaterialsManager } from './materials';
 import {
-  checkExpectedContext, checkFrameLength, checkSuite, MessageHeaderInfo, startDecryption, startEncryption,
+  checkExpectedContext, checkFrameLength, checkMaxFrameLength, checkSuite, MessageHeaderInfo, startDecryption, startEncryption,
 } from './session';
 import { assertSignature, readFooter, serializeFooter } from './signature';
 import { DecryptStream, EncryptStream } from './streams';
+import { suiteInfo } from './suites';
 import { AlgorithmSuiteId, EncryptionContext, KeyProvider, MaterialsManager } from './types';
 
 export type { MessageHeaderInfo } from './session';
-export { DEFAULT_FRAME_LENGTH } from './session';
+export { DEFAULT_FRAME_LENGTH, DEFAULT_MAX_FRAME_LENGTH } from './session';
 
 /** Largest DER ECDSA P-384 signature plus its length field. */
 const MAX_FOOTER_LENGTH = 2 + 104;
@@ -36,6 +37,16 @@ export interface EnvelopeClientOptions {
    * @default 10
    */
   readonly maxEncryptedDataKeys?: number;
+  /**
+   * The most content bytes a decrypt stream will hold to authenticate one frame, or a non-framed
+   * body. A stream refuses a message whose header declares a larger frame length with
+   * `LimitExceededError`, before any key provider call and before buffering any of the body (a
+   * non-framed body as soon as its length field arrives). Bounds a stream's memory against hostile
+   * headers (the format allows 4 GiB frames). Whole-buffer `decrypt()` does not apply it: the
+   * message is already in memory, and every declared length is checked against the bytes present.
+   * @default 16 MiB (16777216): 256 times the default frame length, 4096 times the other SDKs' 4 KiB
+   */
+  readonly maxFrameLength?: number;
 }
 
 export interface EncryptOptions {
@@ -80,6 +91,7 @@ export class EnvelopeClient {
   public readonly suite: AlgorithmSuiteId;
   public readonly frameLength: number;
   public readonly maxEncryptedDataKeys: number;
+  public readonly maxFrameLength: number;
 
   constructor(options: EnvelopeClientOptions) {
     const { keyProvider, materialsManager } = options ?? {};
@@ -90,6 +102,7 @@ export class EnvelopeClient {
     this.suite = checkSuite(options.suite, 'suite');
     this.frameLength = checkFrameLength(options.frameLength, 'frameLength');
     this.maxEncryptedDataKeys = checkMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
+    this.maxFrameLength = checkMaxFrameLength(options.maxFrameLength, 'maxFrameLength');
   }
 
   /** Encrypts `plaintext` into one message. */
@@ -117,6 +130,9 @@ export class EnvelopeClient {
       if (session.signer && session.signingKey) {
         session.signer.update(out.subarray(session.headerBytes.length, bodyEnd));
         pos += serializeFooter(session.signer, session.signingKey).copy(out, pos);
+        // DER signatures vary in length; clear the unused tail so the returned view's backing
+        // memory holds nothing stale.
+        out.fill(0, pos);
       }
       return { message: out.subarray(0, pos), header: session.info };
     } finally {
@@ -126,7 +142,7 @@ export class EnvelopeClient {
 
   /**
    * Decrypts one whole message. Releases nothing unless every frame and, for signed messages,
-   * the signature verify.
+   * the signature verify (the signature first: a badly signed message is never decrypted).
    */
   public async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
     if (!(message instanceof Uint8Array)) {
@@ -135,36 +151,33 @@ export class EnvelopeClient {
     const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     const { header, bodyOffset } = parseHeader(buf, { maxEncryptedDataKeys: this.maxEncryptedDataKeys });
     checkExpectedContext(options.expectedEncryptionContext, header.encryptionContext);
+    // The whole structure (frame lengths and order, footer, no trailing bytes) is checked against
+    // the bytes actually present before any key is fetched: a truncated message, or one declaring
+    // lengths its buffer does not hold, costs no KMS call. The message is already in memory, so
+    // maxFrameLength (a streaming limit) does not apply here.
+    const scan = scanBody(header, buf, bodyOffset);
+    const signed = suiteInfo(header.suite).signed;
+    let end = scan.end;
+    let signature: Buffer | undefined;
+    if (signed) {
+      const footer = readFooter(buf, end);
+      if (!footer) throw new InvalidMessageError('The signed message is truncated inside its signature footer: it is incomplete.');
+      signature = footer.signature;
+      end += footer.length;
+    }
+    if (end !== buf.length) {
+      throw new InvalidMessageError(`The message has ${buf.length - end} unexpected bytes after its end: it was extended or two messages were joined.`);
+    }
     const session = await startDecryption(this.materialsManager, header, buf.subarray(0, bodyOffset));
-    const chunks: Buffer[] = [];
-    let total = 0;
     try {
-      let pos = bodyOffset;
-      for (;;) {
-        const step = session.body.next(buf, pos);
-        if (step.kind === 'need') {
-          throw new InvalidMessageError('The message is truncated inside its body: it is incomplete.');
-        }
-        chunks.push(step.plaintext);
-        total += step.plaintext.length;
-        pos += step.consumed;
-        if (step.done) break;
+      // The signature covers the ciphertext, so it is verified before any frame is decrypted:
+      // a message with a bad signature never produces plaintext, not even internally.
+      if (session.verifier && session.verificationKey && signature) {
+        session.verifier.update(buf.subarray(bodyOffset, scan.end));
+        assertSignature(session.verifier, session.verificationKey, signature);
       }
-      if (session.verifier && session.verificationKey) {
-        const footer = readFooter(buf, pos);
-        if (!footer) throw new InvalidMessageError('The signed message is truncated inside its signature footer: it is incomplete.');
-        session.verifier.update(buf.subarray(bodyOffset, pos));
-        assertSignature(session.verifier, session.verificationKey, footer.signature);
-        pos += footer.length;
-      }
-      if (pos !== buf.length) {
-        throw new InvalidMessageError(`The message has ${buf.length - pos} unexpected bytes after its end: it was extended or two messages were joined.`);
-      }
-      const plaintext = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+      const plaintext = session.body.decryptAll(buf, bodyOffset, scan);
       return { plaintext, header: session.info };
-    } catch (err) {
-      for (const c of chunks) c.fill(0);
-      throw err;
     } finally {
       session.dispose();
     }
@@ -185,11 +198,13 @@ export class EnvelopeClient {
   /**
    * A Transform stream: one message in, plaintext out. Each frame's plaintext is released only
    * after that frame authenticates. For signed messages the signature is checked at the end: the
-   * stream then errors, but frames already released stay released (see the docs).
+   * stream then errors, but frames already released stay released (see the docs). Holds at most
+   * the header or one frame; frames above `maxFrameLength` are refused before buffering.
    */
   public decryptStream(options: DecryptOptions = {}): Transform {
     return new DecryptStream(this.materialsManager, {
       maxEncryptedDataKeys: this.maxEncryptedDataKeys,
+      maxFrameLength: this.maxFrameLength,
       expectedEncryptionContext: options.expectedEncryptionContext,
     });
   }

@@ -1,6 +1,6 @@
 // Shared setup of one message for the whole-buffer client and the streams.
 import { randomBytes, KeyObject, Sign, Verify } from 'node:crypto';
-import { BodyDecryptor, FrameEncryptor, MAX_FRAME_LENGTH } from './body';
+import { BodyDecryptor, FrameEncryptor, MAX_FRAME_LENGTH, MAX_NON_FRAMED_LENGTH } from './body';
 import {
   mismatchedContextKeys, normalizeEncryptionContext, PUBLIC_KEY_CONTEXT_KEY, serializeEncryptionContext,
 } from './encryption-context';
@@ -9,10 +9,20 @@ import { computeHeaderAuthTag, ContentType, MessageHeader, serializeHeaderBody, 
 import { assertCommitment, deriveKeys } from './key-derivation';
 import { createSigner, createVerifier, verificationKeyFromContext } from './signature';
 import { DATA_KEY_LENGTH, DEFAULT_SUITE, isSupportedSuite, MESSAGE_ID_LENGTH, suiteInfo } from './suites';
-import { AlgorithmSuiteId, EncryptedDataKey, EncryptionContext, MaterialsManager } from './types';
+import {
+  AlgorithmSuiteId, DecryptionMaterials, EncryptedDataKey, EncryptionContext, EncryptionMaterials, MaterialsManager,
+} from './types';
 
 /** Default frame length on encrypt (see docs/envelope-encryption.md for the measurements). */
 export const DEFAULT_FRAME_LENGTH = 64 * 1024;
+
+/**
+ * Default cap on the content a decrypt stream will hold to authenticate one frame (or a non-framed
+ * body): 16 MiB, 256 times our default frame length and 4096 times the other Encryption SDKs'
+ * default (4 KiB), so messages written with default or throughput-tuned settings pass, while a
+ * hostile header can no longer make a stream buffer up to 4 GiB (or 64 GiB for non-framed).
+ */
+export const DEFAULT_MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 
 /** What a caller may learn about a message's header. */
 export interface MessageHeaderInfo {
@@ -43,6 +53,14 @@ export function checkFrameLength(value: unknown, what: string): number {
   return value;
 }
 
+export function checkMaxFrameLength(value: unknown, what: string): number {
+  if (value === undefined) return DEFAULT_MAX_FRAME_LENGTH;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_NON_FRAMED_LENGTH) {
+    throw new ConfigurationError(`${what} must be an integer from 1 to ${MAX_NON_FRAMED_LENGTH} bytes; received ${String(value)}.`);
+  }
+  return value;
+}
+
 /** Everything needed to write one message after the header. */
 export interface EncryptionSession {
   readonly headerBytes: Buffer;
@@ -52,7 +70,7 @@ export interface EncryptionSession {
   /** Present for signed suites: already fed the header bytes. */
   readonly signer?: Sign;
   readonly signingKey?: KeyObject;
-  /** Zeroes the content key. */
+  /** Zeroes the content key (the data key was zeroed when the session started). Idempotent. */
   dispose(): void;
 }
 
@@ -66,6 +84,19 @@ export async function startEncryption(
     encryptionContext: requested,
     plaintextLength: params.plaintextLength,
   });
+  // The materials are ours (managers hand out fresh keys or copies): the data key is wiped as soon
+  // as the content key is derived, whatever happens.
+  try {
+    return encryptionSession(materials, params);
+  } finally {
+    wipe(materials.plaintextDataKey);
+  }
+}
+
+function encryptionSession(
+  materials: EncryptionMaterials,
+  params: { suite: AlgorithmSuiteId; frameLength: number },
+): EncryptionSession {
   if (materials.suite !== params.suite) {
     throw new ConfigurationError(`The materials manager returned suite 0x${materials.suite.toString(16)} for a request of 0x${params.suite.toString(16)}.`);
   }
@@ -81,37 +112,47 @@ export async function startEncryption(
   }
   const messageId = randomBytes(MESSAGE_ID_LENGTH);
   const { contentKey, commitment } = deriveKeys(materials.plaintextDataKey, messageId, params.suite);
-  const headerBody = serializeHeaderBody({
-    suite: params.suite,
-    messageId,
-    encryptionContextBytes: serializeEncryptionContext(materials.encryptionContext),
-    encryptedDataKeys: materials.encryptedDataKeys,
-    contentType: ContentType.FRAMED,
-    frameLength: params.frameLength,
-    commitment,
-  });
-  const headerBytes = Buffer.concat([headerBody, computeHeaderAuthTag(contentKey, headerBody)]);
-  let signer: Sign | undefined;
-  if (signed) {
-    signer = createSigner();
-    signer.update(headerBytes);
-  }
-  return {
-    headerBytes,
-    frames: new FrameEncryptor(contentKey, messageId, params.frameLength),
-    frameLength: params.frameLength,
-    info: Object.freeze({
+  try {
+    const headerBody = serializeHeaderBody({
       suite: params.suite,
       messageId,
-      encryptionContext: materials.encryptionContext,
-      encryptedDataKeys: Object.freeze([...materials.encryptedDataKeys]),
+      encryptionContextBytes: serializeEncryptionContext(materials.encryptionContext),
+      encryptedDataKeys: materials.encryptedDataKeys,
+      contentType: ContentType.FRAMED,
       frameLength: params.frameLength,
-      cacheHit: materials.cacheHit === true,
-    }),
-    signer,
-    signingKey: materials.signingKey,
-    dispose: () => contentKey.fill(0),
-  };
+      commitment,
+    });
+    const headerBytes = Buffer.concat([headerBody, computeHeaderAuthTag(contentKey, headerBody)]);
+    let signer: Sign | undefined;
+    if (signed) {
+      signer = createSigner();
+      signer.update(headerBytes);
+    }
+    return {
+      headerBytes,
+      frames: new FrameEncryptor(contentKey, messageId, params.frameLength),
+      frameLength: params.frameLength,
+      info: Object.freeze({
+        suite: params.suite,
+        messageId,
+        encryptionContext: materials.encryptionContext,
+        encryptedDataKeys: Object.freeze([...materials.encryptedDataKeys]),
+        frameLength: params.frameLength,
+        cacheHit: materials.cacheHit === true,
+      }),
+      signer,
+      signingKey: materials.signingKey,
+      dispose: () => wipe(contentKey),
+    };
+  } catch (err) {
+    wipe(contentKey);
+    throw err;
+  }
+}
+
+/** Zeroes key material; tolerates a missing buffer from a faulty materials manager. */
+function wipe(key: Buffer | undefined): void {
+  if (key instanceof Uint8Array) key.fill(0);
 }
 
 /** Fails unless every expected pair is in the message's context; names keys, never values. */
@@ -127,6 +168,11 @@ export function checkExpectedContext(expected: EncryptionContext | undefined, ac
   }
 }
 
+export interface DecryptionSessionOptions {
+  /** Refuse frames or a non-framed body with more content than this (streams). @default - no limit */
+  readonly maxFrameLength?: number;
+}
+
 /** Everything needed to read one message's body after its header authenticated. */
 export interface DecryptionSession {
   readonly body: BodyDecryptor;
@@ -134,6 +180,7 @@ export interface DecryptionSession {
   /** Present for signed suites: already fed the header bytes. */
   readonly verifier?: Verify;
   readonly verificationKey?: KeyObject;
+  /** Zeroes the content key (the data key was zeroed when the session started). Idempotent. */
   dispose(): void;
 }
 
@@ -145,12 +192,26 @@ export async function startDecryption(
   materialsManager: MaterialsManager,
   header: MessageHeader,
   headerBytes: Buffer,
+  options: DecryptionSessionOptions = {},
 ): Promise<DecryptionSession> {
   const materials = await materialsManager.decryptMaterials({
     suite: header.suite,
     encryptionContext: header.encryptionContext,
     encryptedDataKeys: header.encryptedDataKeys,
   });
+  try {
+    return decryptionSession(materials, header, headerBytes, options);
+  } finally {
+    wipe(materials.plaintextDataKey);
+  }
+}
+
+function decryptionSession(
+  materials: DecryptionMaterials,
+  header: MessageHeader,
+  headerBytes: Buffer,
+  options: DecryptionSessionOptions,
+): DecryptionSession {
   if (materials.suite !== header.suite) {
     throw new ConfigurationError('The materials manager returned materials for another suite than the message\'s.');
   }
@@ -158,30 +219,28 @@ export async function startDecryption(
   try {
     assertCommitment(commitment, header.commitment);
     verifyHeaderAuthTag(header, contentKey);
+    let verifier: Verify | undefined;
+    let verificationKey: KeyObject | undefined;
+    if (suiteInfo(header.suite).signed) {
+      const publicKey = header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
+      if (publicKey === undefined) {
+        throw new InvalidMessageError(`A signed message has no ${PUBLIC_KEY_CONTEXT_KEY} in its encryption context: the message is corrupt.`);
+      }
+      verificationKey = materials.verificationKey ?? verificationKeyFromContext(publicKey);
+      verifier = createVerifier();
+      verifier.update(headerBytes);
+    }
+    return {
+      body: new BodyDecryptor(header, contentKey, options.maxFrameLength),
+      info: headerInfo(header, materials.cacheHit === true),
+      verifier,
+      verificationKey,
+      dispose: () => wipe(contentKey),
+    };
   } catch (err) {
-    contentKey.fill(0);
+    wipe(contentKey);
     throw err;
   }
-  const signed = suiteInfo(header.suite).signed;
-  let verifier: Verify | undefined;
-  let verificationKey: KeyObject | undefined;
-  if (signed) {
-    const publicKey = header.encryptionContext[PUBLIC_KEY_CONTEXT_KEY];
-    if (publicKey === undefined) {
-      contentKey.fill(0);
-      throw new InvalidMessageError(`A signed message has no ${PUBLIC_KEY_CONTEXT_KEY} in its encryption context: the message is corrupt.`);
-    }
-    verificationKey = materials.verificationKey ?? verificationKeyFromContext(publicKey);
-    verifier = createVerifier();
-    verifier.update(headerBytes);
-  }
-  return {
-    body: new BodyDecryptor(header, contentKey),
-    info: headerInfo(header, materials.cacheHit === true),
-    verifier,
-    verificationKey,
-    dispose: () => contentKey.fill(0),
-  };
 }
 
 export function headerInfo(header: MessageHeader, cacheHit: boolean): MessageHeaderInfo {

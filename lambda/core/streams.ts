@@ -1,8 +1,9 @@
 import { Transform, TransformCallback } from 'node:stream';
+import { frameTooLarge } from './body';
 import { ConfigurationError, InvalidMessageError } from './errors';
-import { tryParseHeader } from './header';
+import { ContentType, tryParseHeader } from './header';
 import {
-  checkExpectedContext, DecryptionSession, EncryptionSession, MessageHeaderInfo, startDecryption, startEncryption,
+  checkExpectedContext, checkMaxFrameLength, DecryptionSession, EncryptionSession, MessageHeaderInfo, startDecryption, startEncryption,
 } from './session';
 import { assertSignature, readFooter, serializeFooter } from './signature';
 import { AlgorithmSuiteId, EncryptionContext, MaterialsManager } from './types';
@@ -116,7 +117,13 @@ export class EncryptStream extends Transform {
 
   private async start(): Promise<EncryptionSession> {
     if (!this.session) {
-      this.session = await startEncryption(this.materialsManager, this.params);
+      const session = await startEncryption(this.materialsManager, this.params);
+      this.session = session;
+      // Destroyed while the materials were on their way: _destroy already ran without a session.
+      if (this.destroyed) {
+        session.dispose();
+        throw new ConfigurationError('The encrypt stream was destroyed before its data key arrived.');
+      }
       this.header = this.session.info;
       this.push(this.session.headerBytes);
       this.emit('header', this.session.info);
@@ -139,14 +146,20 @@ export class EncryptStream extends Transform {
 
 export interface DecryptStreamParams {
   readonly maxEncryptedDataKeys: number;
+  /**
+   * Refuse (LimitExceededError) a header declaring frames longer than this, or a non-framed body
+   * longer than this, before buffering them. @default DEFAULT_MAX_FRAME_LENGTH (16 MiB)
+   */
+  readonly maxFrameLength?: number;
   readonly expectedEncryptionContext?: EncryptionContext;
 }
 
 type DecryptState = 'header' | 'body' | 'footer' | 'done';
 
 /**
- * One message in, plaintext out. Holds at most the header or one frame; each frame's plaintext is
- * pushed only after its tag verifies. A signed message's signature is checked when its footer
+ * One message in, plaintext out. Holds at most the header or one frame (never more than
+ * `maxFrameLength` of content: larger declared frames are refused before buffering); each frame's
+ * plaintext is pushed only after its tag verifies. A signed message's signature is checked when its footer
  * arrives, after the frames were released.
  */
 export class DecryptStream extends Transform {
@@ -156,9 +169,11 @@ export class DecryptStream extends Transform {
   private readonly queue = new ByteQueue();
   private state: DecryptState = 'header';
   private need = 1;
+  private readonly maxFrameLength: number;
 
   constructor(private readonly materialsManager: MaterialsManager, private readonly params: DecryptStreamParams) {
     super();
+    this.maxFrameLength = checkMaxFrameLength(params.maxFrameLength, 'maxFrameLength');
   }
 
   public _transform(chunk: unknown, encoding: BufferEncoding, callback: TransformCallback): void {
@@ -197,9 +212,19 @@ export class DecryptStream extends Transform {
           return;
         }
         checkExpectedContext(this.params.expectedEncryptionContext, parsed.header.encryptionContext);
+        // Before any key provider call and before waiting for a single frame byte.
+        if (parsed.header.contentType === ContentType.FRAMED && parsed.header.frameLength > this.maxFrameLength) {
+          throw frameTooLarge('frames', parsed.header.frameLength, this.maxFrameLength);
+        }
         const headerBytes = Buffer.from(buf.subarray(0, parsed.bodyOffset));
         this.queue.consume(parsed.bodyOffset);
-        this.session = await startDecryption(this.materialsManager, parsed.header, headerBytes);
+        const session = await startDecryption(this.materialsManager, parsed.header, headerBytes, { maxFrameLength: this.maxFrameLength });
+        this.session = session;
+        // Destroyed while the data key was on its way: _destroy already ran without a session.
+        if (this.destroyed) {
+          session.dispose();
+          return;
+        }
         this.header = this.session.info;
         this.emit('header', this.session.info);
         this.state = 'body';

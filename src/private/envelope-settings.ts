@@ -69,13 +69,13 @@ export type AuditFinding = 'UnexpectedPrincipals' | 'Incomplete' | 'Failed';
 /**
  * CloudWatch Logs regular-expression patterns over the handler's call log line (lambda/handler/logger.ts).
  * Regex rather than a JSON pattern, so they match whether Lambda stores the line as is or behind its
- * text-format prefix; `.{2,3}` / `.{3,4}` span `":` / `":"` and their escaped forms inside a
+ * text-format prefix; `.{2,3}` / `.{3,5}` span `":` / `":"` and their escaped forms inside a
  * JSON-format log event. These patterns may not contain quotes, hence the `.`.
  */
 export const AUDIT_FINDING_PATTERNS: Readonly<Record<AuditFinding, string>> = {
   UnexpectedPrincipals: '%auditUnexpected.{2,3}[1-9]%',
   Incomplete: '%auditComplete.{2,3}false%',
-  Failed: '%operation.{3,4}audit.{3,4}outcome.{3,4}error%',
+  Failed: '%operation.{3,5}audit.{3,5}outcome.{3,5}error%',
 };
 
 export const AUDIT_FINDING_DESCRIPTIONS: Readonly<Record<AuditFinding, string>> = {

@@ -1,0 +1,76 @@
+import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, SUITE_NAMES } from '../../lambda/handler/config';
+import { CallLogger } from '../../lambda/handler/logger';
+import { EnvelopeAlgorithmSuite } from '../../src';
+import {
+  AUDIT_FINDING_PATTERNS, ENVELOPE_ENVIRONMENT_VARIABLES, ENVELOPE_INTEGER_SETTINGS, ENVELOPE_SUITE_NAMES,
+} from '../../src/private/envelope-settings';
+
+describe('the construct\'s copy of the handler\'s settings', () => {
+  test('environment variable names equal lambda/handler/config.ts ENVIRONMENT_VARIABLES', () => {
+    expect(ENVELOPE_ENVIRONMENT_VARIABLES).toEqual(ENVIRONMENT_VARIABLES);
+  });
+
+  test('integer ranges equal the handler\'s INTEGER_SETTINGS', () => {
+    expect(ENVELOPE_INTEGER_SETTINGS).toEqual(INTEGER_SETTINGS);
+  });
+
+  test('every suite of the enum is a name the handler accepts', () => {
+    expect([...ENVELOPE_SUITE_NAMES].sort()).toEqual(Object.values(EnvelopeAlgorithmSuite).sort());
+    for (const name of ENVELOPE_SUITE_NAMES) expect(Object.keys(SUITE_NAMES)).toContain(name);
+  });
+});
+
+/** A CloudWatch Logs `%regex%` pattern as a JavaScript RegExp (its syntax is a subset of JS's). */
+function cwRegex(pattern: string): RegExp {
+  expect(pattern).toMatch(/^%[^%"]+%$/);
+  return new RegExp(pattern.slice(1, -1));
+}
+
+/** Log lines of the real handler logger, as Lambda stores them: raw, behind the text-format prefix, and inside a JSON-format event. */
+function storedForms(line: string): string[] {
+  return [line, `2026-01-01T00:00:00.000Z\tc0ffee00-0000-4000-8000-000000000000\tINFO\t${line}`, JSON.stringify({ level: 'INFO', message: line })];
+}
+
+function auditLine(audit: { events: number; principals: number; complete: boolean; unexpectedPrincipals: string[] } | undefined, fail = false): string {
+  const lines: string[] = [];
+  const logger = new CallLogger({ sink: (l) => lines.push(l), now: () => 0, keyArn: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+  const timer = logger.start('audit', 'c0ffee00-0000-4000-8000-000000000000');
+  if (fail) timer.fail(new Error('boom'));
+  else timer.succeed(audit ? { audit } : {});
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
+describe('audit metric filter patterns match the handler\'s log lines', () => {
+  const unexpected = cwRegex(AUDIT_FINDING_PATTERNS.UnexpectedPrincipals);
+  const incomplete = cwRegex(AUDIT_FINDING_PATTERNS.Incomplete);
+  const failed = cwRegex(AUDIT_FINDING_PATTERNS.Failed);
+
+  test.each([1, 3, 12])('an audit with %i unexpected principal(s) counts as a finding', (n) => {
+    const line = auditLine({ events: 5, principals: 4, complete: true, unexpectedPrincipals: Array.from({ length: n }, (_, i) => `arn:aws:iam::222222222222:role/R${i}`) });
+    for (const form of storedForms(line)) {
+      expect(form).toMatch(unexpected);
+      expect(form).not.toMatch(incomplete);
+      expect(form).not.toMatch(failed);
+    }
+  });
+
+  test('a clean, complete audit matches no pattern', () => {
+    const line = auditLine({ events: 5, principals: 1, complete: true, unexpectedPrincipals: [] });
+    for (const form of storedForms(line)) {
+      for (const re of [unexpected, incomplete, failed]) expect(form).not.toMatch(re);
+    }
+  });
+
+  test('an incomplete audit matches Incomplete', () => {
+    const line = auditLine({ events: 1000, principals: 1, complete: false, unexpectedPrincipals: [] });
+    for (const form of storedForms(line)) expect(form).toMatch(incomplete);
+  });
+
+  test('a failed audit matches Failed, and a failed encrypt does not', () => {
+    for (const form of storedForms(auditLine(undefined, true))) expect(form).toMatch(failed);
+    const lines: string[] = [];
+    new CallLogger({ sink: (l) => lines.push(l), now: () => 0 }).start('encrypt', 'c0ffee00-0000-4000-8000-000000000000').fail(new Error('x'));
+    for (const form of storedForms(lines[0])) expect(form).not.toMatch(failed);
+  });
+});

@@ -44,7 +44,7 @@ function probe(v: Variant): { requireMs: number; firstMs: number } {
   const requires: number[] = [];
   const totals: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const run = spawnSync(process.execPath, ['-e', PROBE], {
+    const child = spawnSync(process.execPath, ['-e', PROBE], {
       cwd: OUT,
       encoding: 'utf8',
       env: {
@@ -56,8 +56,8 @@ function probe(v: Variant): { requireMs: number; firstMs: number } {
         ...(v.nodePath ? { NODE_PATH: v.nodePath } : {}),
       },
     });
-    const line = run.stdout.split('\n').find((l) => l.startsWith('PROBE '));
-    if (!line) throw new Error(`${v.name}: probe failed: ${run.stderr}`);
+    const line = child.stdout.split('\n').find((l) => l.startsWith('PROBE '));
+    if (!line) throw new Error(`${v.name}: probe failed: ${child.stderr}`);
     const r = JSON.parse(line.slice(6)) as { requireMs: number; firstMs: number; errorType?: string };
     if (v.invoke && r.errorType !== 'InvalidRequestError') throw new Error(`${v.name}: unexpected answer ${line}`);
     requires.push(r.requireMs);

@@ -272,7 +272,7 @@ export class EnvelopeFunction extends Construct {
     const reEncryptTo = this.reEncryptEnabled ? (destinations ?? [key]) : [];
     for (const d of reEncryptTo) {
       if (d instanceof kms.Alias) {
-        throw check.error('reEncryptDestinationKeys', 'contains an alias', d.aliasName, 'keys only: messages record the key ARN, and the function allows destinations by key ARN');
+        throw check.error('reEncryptDestinationKeys', 'contains an alias', `the alias ${d.node.path}`, 'keys only: messages record the key ARN, and the function allows destinations by key ARN');
       }
     }
 

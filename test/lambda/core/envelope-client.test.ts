@@ -1,6 +1,7 @@
 /* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
 import { FakeKeyProvider, StaticKeyMaterialsManager, StaticKeyProvider } from './support';
+import { BodyDecryptor } from '../../../lambda/core/body';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import {
   ConfigurationError, EncryptionContextMismatchError, InvalidMessageError, NoDecryptableDataKeyError,
@@ -196,6 +197,27 @@ describe('decrypt rejects', () => {
     const tampered = Buffer.from(m1);
     tampered[tampered.length - 1] ^= 1;
     await expect(c.decrypt(tampered)).rejects.toThrow(SignatureVerificationError);
+  });
+
+  test('a signed message with a bad signature releases nothing: not one frame is even decrypted', async () => {
+    const { client: c } = client({ suite: SIGNED, frameLength: 100 });
+    const plaintext = randomBytes(1000);
+    const { message } = await c.encrypt(plaintext);
+    const next = jest.spyOn(BodyDecryptor.prototype, 'next');
+    try {
+      for (const at of [message.length - 1, message.length - 40]) {
+        const tampered = Buffer.from(message);
+        tampered[at] ^= 0x01;
+        const result = await c.decrypt(tampered).then((r) => r.plaintext, (e: unknown) => e);
+        expect(result).toBeInstanceOf(SignatureVerificationError);
+      }
+      expect(next).not.toHaveBeenCalled();
+      // The same message, untampered, goes through the same path and decrypts every frame.
+      expect((await c.decrypt(message)).plaintext.equals(plaintext)).toBe(true);
+      expect(next).toHaveBeenCalledTimes(10);
+    } finally {
+      next.mockRestore();
+    }
   });
 
   test('trailing bytes and truncation', async () => {

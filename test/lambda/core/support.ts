@@ -86,3 +86,37 @@ export class StaticKeyProvider implements KeyProvider {
     return edk.providerId === this.providerId;
   }
 }
+
+/**
+ * Wraps a MaterialsManager and keeps a reference to every materials object it hands out, with a
+ * copy of each data key as it was then, so tests can check the client wiped the very buffers it
+ * was given (and that they were not all-zero to begin with). `gate`, when set, holds every call
+ * until it resolves (to destroy a stream while its data key is on the way).
+ */
+export class RecordingMaterialsManager implements MaterialsManager {
+  public readonly handedOut: Array<{ readonly key: Buffer; readonly original: Buffer }> = [];
+  public encryptCalls = 0;
+  public decryptCalls = 0;
+  public gate?: Promise<void>;
+  constructor(private readonly inner: MaterialsManager) {}
+
+  public async getEncryptionMaterials(request: EncryptionMaterialsRequest): Promise<EncryptionMaterials> {
+    this.encryptCalls++;
+    const m = await this.inner.getEncryptionMaterials(request);
+    await this.gate;
+    this.handedOut.push({ key: m.plaintextDataKey, original: Buffer.from(m.plaintextDataKey) });
+    return m;
+  }
+
+  public async decryptMaterials(request: DecryptionMaterialsRequest): Promise<DecryptionMaterials> {
+    this.decryptCalls++;
+    const m = await this.inner.decryptMaterials(request);
+    await this.gate;
+    this.handedOut.push({ key: m.plaintextDataKey, original: Buffer.from(m.plaintextDataKey) });
+    return m;
+  }
+}
+
+export function isAllZero(b: Uint8Array): boolean {
+  return b.every((x) => x === 0);
+}

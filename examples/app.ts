@@ -1,13 +1,15 @@
 /**
  * A small, realistic app: an application bucket and log group encrypted with one SecureKey, an admin
- * role that manages the key and an app role that uses it. Tests synthesize it; examples/synth.ts prints it.
+ * role that manages the key, an app role that uses it, and the envelope Lambda over the key. Tests
+ * synthesize it; examples/synth.ts prints it.
  */
-import { App, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SecureKey } from '../src';
+import { EnvelopeFunction, SecureKey } from '../src';
 
 export const EXAMPLE_LOG_GROUP_NAME = '/secure-key-example/app';
 
@@ -17,6 +19,7 @@ export class SecureKeyExampleStack extends Stack {
   public readonly appRole: iam.Role;
   public readonly bucket: s3.Bucket;
   public readonly logGroup: logs.LogGroup;
+  public readonly envelope: EnvelopeFunction;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -57,6 +60,17 @@ export class SecureKeyExampleStack extends Stack {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    // The envelope Lambda over the same key: the app encrypts payloads of any size through it, with
+    // cached data keys; an hourly audit reports anyone but the app role using the key.
+    this.envelope = new EnvelopeFunction(this, 'Envelope', {
+      key: this.key,
+      encryptionContextKeys: ['tenant', 'purpose'],
+      cacheMaxAge: Duration.minutes(5),
+      auditSchedule: events.Schedule.rate(Duration.hours(1)),
+      auditExpectedPrincipals: [this.appRole.roleArn],
+    });
+    this.envelope.grantInvoke(this.appRole);
   }
 }
 

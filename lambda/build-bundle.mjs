@@ -37,7 +37,8 @@ const LOCAL_KMS_FROM_FUNCTION = '../envelope-local-kms/index.js';
 const common = {
   bundle: true,
   platform: 'node',
-  // Lambda's newest Node.js runtime is 22 (nodejs22.x); Node 20 runs the same output locally.
+  // The function runs on nodejs24.x (EnvelopeFunction); node20 syntax also runs on the Node 20 used
+  // for local runs, the demo and the tests here.
   target: 'node20',
   format: 'cjs',
   minify: true,

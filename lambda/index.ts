@@ -17,5 +17,3 @@ export * from './providers/kms-key-provider-base';
 export * from './providers/local-kms';
 export * from './providers/local-kms-provider';
 export * from './audit';
-// The envelope Lambda's handler factory and entry point (lambda/handler.ts).
-export * from './handler';

@@ -11,12 +11,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { cloudWatchLogsStatement } from './key-policy';
 import {
   AUDIT_ACTIONS, ENVELOPE_ENVIRONMENT_VARIABLES as ENV, ENVELOPE_INTEGER_SETTINGS as LIMITS, ENVELOPE_KEY_ACTIONS,
-  AUDIT_FINDING_DESCRIPTIONS, AUDIT_FINDING_PATTERNS, AuditFinding, IntegerRange, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
+  AUDIT_FINDING_DESCRIPTIONS, AUDIT_FINDING_PATTERNS, AuditFinding, IntegerRange, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS,
+  LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
   SIGNED_SUITE_CONTEXT_KEY,
 } from './private/envelope-settings';
-import { cloudWatchLogsStatement } from './key-policy';
 import { SecureKeyConfigError } from './private/validation';
 import { SecureKey } from './secure-key';
 
@@ -551,10 +552,10 @@ function acknowledge(scope: IConstruct, ids: string[], reason: string): void {
 
 /** Synth-time prop checks; messages name the prop, the value received and what is allowed. */
 class PropChecker {
-  constructor(private readonly path: string) {}
+  constructor(private readonly constructPath: string) {}
 
   public error(prop: string, problem: string, received: string, allowed: string): SecureKeyConfigError {
-    return new SecureKeyConfigError(`EnvelopeFunction ${this.path}: '${prop}' ${problem}. Received: ${received}. Allowed: ${allowed}.`);
+    return new SecureKeyConfigError(`EnvelopeFunction ${this.constructPath}: '${prop}' ${problem}. Received: ${received}. Allowed: ${allowed}.`);
   }
 
   public integer(prop: string, value: number, range: IntegerRange): number {

@@ -11,7 +11,7 @@ import { ACCOUNT, REGION } from '../support/secure-key-fixtures';
 function nagFindings(stack: Stack): Array<{ rule: string; path: string }> {
   const packs = [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks()];
   return packs.flatMap((pack) => pack.validateScope(stack).violations.flatMap((v) =>
-    v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath }))));
+    v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' }))));
 }
 
 function newStack(): Stack {

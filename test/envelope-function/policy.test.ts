@@ -10,7 +10,14 @@ import { authorize, Caller, KmsRequest, PolicyJson } from '../support/kms-access
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 /** The function role's policy document and the key policies, resolved to plain strings. */
-function policies(fn: EnvelopeFunction, ...keys: SecureKey[]): { role: PolicyJson; keys: PolicyJson[]; caller: Caller; keyArn: (k: SecureKey) => string } {
+interface Resolved {
+  readonly role: PolicyJson;
+  readonly keys: PolicyJson[];
+  readonly caller: Caller;
+  readonly keyArn: (k: SecureKey) => string;
+}
+
+function policies(fn: EnvelopeFunction, ...keys: SecureKey[]): Resolved {
   const stack = Stack.of(fn);
   const raw = Template.fromStack(stack).toJSON() as { Resources: Resources };
   const env = envFor(raw);
@@ -87,7 +94,7 @@ describe('what the role can do (offline KMS authorization evaluator)', () => {
     const cases: Array<[Record<string, string> | undefined, boolean]> = [
       [{ tenant: 'a' }, true],
       [{ tenant: 'a', order: '1' }, true],
-      [{ tenant: 'a', 'aws-crypto-public-key': 'A1b2' }, true],
+      [{ 'tenant': 'a', 'aws-crypto-public-key': 'A1b2' }, true],
       [{ order: '1' }, true],
       [{ tenant: 'a', other: 'x' }, false],
       [{ other: 'x' }, false],

@@ -3,10 +3,11 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { build, envOf, logicalId, propsOf, synthError } from './fixtures';
-import { EnvelopeAlgorithmSuite, EnvelopeFunction, SecureKey } from '../../src';
+import { EnvelopeAlgorithmSuite, EnvelopeFunction, EnvelopeFunctionProps, SecureKey } from '../../src';
 import { ENVELOPE_ENVIRONMENT_VARIABLES as ENV } from '../../src/private/envelope-settings';
 import { newStack } from '../support/secure-key-fixtures';
 
@@ -20,7 +21,7 @@ describe('function defaults', () => {
   });
 
   test('the runtime is the newest nodejs the installed aws-cdk-lib knows', () => {
-    const versions = (require('aws-cdk-lib/aws-lambda') as typeof import('aws-cdk-lib/aws-lambda')).Runtime.ALL
+    const versions = lambda.Runtime.ALL
       .map((r) => /^nodejs(\d+)\.x$/.exec(r.name)?.[1]).filter((v): v is string => v !== undefined).map(Number);
     expect(p.Runtime).toBe(`nodejs${Math.max(...versions)}.x`);
   });
@@ -86,8 +87,11 @@ describe('props reach the function', () => {
 
   test('memory, timeout, reserved concurrency, retention, log group name', () => {
     const { fn } = build({
-      memorySize: 1024, timeout: Duration.minutes(2), reservedConcurrentExecutions: 5,
-      logRetention: logs.RetentionDays.TWO_YEARS, logGroupName: '/app/envelope',
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      reservedConcurrentExecutions: 5,
+      logRetention: logs.RetentionDays.TWO_YEARS,
+      logGroupName: '/app/envelope',
     });
     expect(propsOf(fn.function)).toMatchObject({ MemorySize: 1024, Timeout: 120, ReservedConcurrentExecutions: 5 });
     expect(propsOf(fn.logGroup)).toMatchObject({ RetentionInDays: 731, LogGroupName: '/app/envelope' });
@@ -196,7 +200,8 @@ describe('grantInvoke', () => {
 });
 
 describe('validation', () => {
-  const cases: Array<[string, (s: ReturnType<typeof newStack>, key: SecureKey) => Partial<ConstructorParameters<typeof EnvelopeFunction>[2]>, string]> = [
+  type Props = (s: ReturnType<typeof newStack>, key: SecureKey) => Partial<EnvelopeFunctionProps>;
+  const cases: Array<[string, Props, string]> = [
     ['memorySize is below 128', () => ({ memorySize: 64 }), 'EnvelopeFunction Stack/Envelope: \'memorySize\' is out of range. Received: 64. Allowed: a whole number of MiB from 128 to 10240.'],
     ['memorySize is not whole', () => ({ memorySize: 256.5 }), '\'memorySize\' is out of range. Received: 256.5.'],
     ['timeout is over 15 minutes', () => ({ timeout: Duration.minutes(16) }), '\'timeout\' is out of range. Received: 960 seconds. Allowed: a whole number of seconds from 1 to 900.'],

@@ -31,7 +31,14 @@ function storedForms(line: string): string[] {
   return [line, `2026-01-01T00:00:00.000Z\tc0ffee00-0000-4000-8000-000000000000\tINFO\t${line}`, JSON.stringify({ level: 'INFO', message: line })];
 }
 
-function auditLine(audit: { events: number; principals: number; complete: boolean; unexpectedPrincipals: string[] } | undefined, fail = false): string {
+interface AuditHeadline {
+  events: number;
+  principals: number;
+  complete: boolean;
+  unexpectedPrincipals: string[];
+}
+
+function auditLine(audit: AuditHeadline | undefined, fail = false): string {
   const lines: string[] = [];
   const logger = new CallLogger({ sink: (l) => lines.push(l), now: () => 0, keyArn: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
   const timer = logger.start('audit', 'c0ffee00-0000-4000-8000-000000000000');

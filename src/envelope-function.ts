@@ -500,7 +500,7 @@ export class EnvelopeFunction extends Construct {
         'cloudtrail:LookupEvents supports no resource-level permissions (Service Authorization Reference); it is the only action on *.');
     }
     acknowledge(fn, ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
-      'Callers invoke the function synchronously and receive every error; the scheduled audit is retried by EventBridge and its failures are counted by a metric filter. A queue would only keep request payloads (plaintext) at rest.');
+      'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled audit: EventBridge retries invocations that fail to run, failed audits are counted by a metric filter, and the next run covers the next window.');
     acknowledge(fn, ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
       'The function calls only the KMS and CloudTrail APIs and holds no network-reachable data; access is controlled by IAM and the key policy, not by the network.');
     if (props.reservedConcurrentExecutions === undefined) {

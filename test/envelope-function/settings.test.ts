@@ -1,9 +1,17 @@
-import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, SUITE_NAMES } from '../../lambda/handler/config';
+import { createHash } from 'node:crypto';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { build, envOf } from './fixtures';
+import { AlgorithmSuiteId } from '../../lambda/core/types';
+import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig, SUITE_NAMES } from '../../lambda/handler/config';
 import { CallLogger } from '../../lambda/handler/logger';
-import { EnvelopeAlgorithmSuite } from '../../src';
+import { EnvelopeAlgorithmSuite, EnvelopeFunction, SecureKey } from '../../src';
 import {
   AUDIT_FINDING_PATTERNS, ENVELOPE_ENVIRONMENT_VARIABLES, ENVELOPE_INTEGER_SETTINGS, ENVELOPE_SUITE_NAMES,
 } from '../../src/private/envelope-settings';
+import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 
 describe('the construct\'s copy of the handler\'s settings', () => {
   test('environment variable names equal lambda/handler/config.ts ENVIRONMENT_VARIABLES', () => {
@@ -79,5 +87,49 @@ describe('audit metric filter patterns match the handler\'s log lines', () => {
     const lines: string[] = [];
     new CallLogger({ sink: (l) => lines.push(l), now: () => 0 }).start('encrypt', 'c0ffee00-0000-4000-8000-000000000000').fail(new Error('x'));
     for (const form of storedForms(lines[0])) expect(form).not.toMatch(failed);
+  });
+});
+
+describe('the handler accepts the environment the construct writes', () => {
+  /** Resolves the synthesized variables; key ARNs of the template get a UUID key id, as real ones have. */
+  function handlerEnv(fn: EnvelopeFunction): Record<string, string> {
+    const template = Template.fromStack(Stack.of(fn)).toJSON() as { Resources: Record<string, { Type: string }> };
+    const resolved = resolveIntrinsics(envOf(fn), envFor(template)) as Record<string, string>;
+    const uuid = (id: string) => `${createHash('sha256').update(id).digest('hex').slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-')}`;
+    return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, v.replace(/:key\/([A-Za-z0-9]+)/g, (_m, id: string) => `:key/${uuid(id)}`)]));
+  }
+
+  test('defaults', () => {
+    const config = loadConfig(handlerEnv(build().fn));
+    expect(config.keyArn).toMatch(/^arn:aws:kms:us-east-1:111111111111:key\//);
+    expect(config.cache.capacity).toBe(INTEGER_SETTINGS.cacheCapacity.default);
+    expect(config.reEncryptDestinationKeyArns).toEqual([]);
+  });
+
+  test('every prop set', () => {
+    const { fn } = build({}, (s) => ({
+      suite: EnvelopeAlgorithmSuite.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+      frameLength: Size.kibibytes(16),
+      maxEncryptedDataKeys: 2,
+      cacheCapacity: 7,
+      cacheMaxAge: Duration.minutes(3),
+      cacheMaxMessagesEncrypted: 9,
+      cacheMaxBytesEncrypted: Size.mebibytes(1),
+      reEncryptDestinationKeys: [new SecureKey(s, 'Archive'), new SecureKey(s, 'Backup')],
+      auditSchedule: events.Schedule.rate(Duration.minutes(30)),
+      auditExpectedPrincipals: [new iam.Role(s, 'App', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, 's3.amazonaws.com', '111111111111'],
+      auditDelay: Duration.minutes(10),
+      auditMaxPages: 4,
+    }));
+    const config = loadConfig(handlerEnv(fn));
+    expect(config).toMatchObject({
+      suite: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+      frameLength: 16384,
+      maxEncryptedDataKeys: 2,
+      cache: { enabled: true, capacity: 7, maxAgeSeconds: 180, maxMessagesEncrypted: 9, maxBytesEncrypted: 1048576 },
+      audit: { lookbackMinutes: 30, delayMinutes: 10, maxPages: 4 },
+    });
+    expect(config.reEncryptDestinationKeyArns).toHaveLength(2);
+    expect(config.audit.expectedPrincipals).toEqual([expect.stringMatching(/^arn:aws:iam::111111111111:role\/App/), 's3.amazonaws.com', '111111111111']);
   });
 });

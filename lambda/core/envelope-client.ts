@@ -28,8 +28,9 @@ export interface EnvelopeClientOptions {
    */
   readonly suite?: AlgorithmSuiteId;
   /**
-   * Plaintext bytes per frame for new messages (1 to 2^32-1). Any frame length is accepted on decrypt.
-   * @default 65536
+   * Plaintext bytes per frame for new messages (1 to 2^32-1). Any frame length is accepted on decrypt
+   * (by streams up to `maxFrameLength`).
+   * @default 262144 (256 KiB)
    */
   readonly frameLength?: number;
   /**
@@ -44,7 +45,7 @@ export interface EnvelopeClientOptions {
    * non-framed body as soon as its length field arrives). Bounds a stream's memory against hostile
    * headers (the format allows 4 GiB frames). Whole-buffer `decrypt()` does not apply it: the
    * message is already in memory, and every declared length is checked against the bytes present.
-   * @default 16 MiB (16777216): 256 times the default frame length, 4096 times the other SDKs' 4 KiB
+   * @default 16 MiB (16777216): 64 times the default frame length, 4096 times the other SDKs' 4 KiB
    */
   readonly maxFrameLength?: number;
 }

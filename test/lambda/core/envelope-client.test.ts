@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { FakeKeyProvider, StaticKeyMaterialsManager, StaticKeyProvider } from './support';
 import { BodyDecryptor } from '../../../lambda/core/body';
-import { EnvelopeClient } from '../../../lambda/core/envelope-client';
+import { DEFAULT_FRAME_LENGTH, EnvelopeClient } from '../../../lambda/core/envelope-client';
 import {
   ConfigurationError, EncryptionContextMismatchError, InvalidMessageError, NoDecryptableDataKeyError,
   SignatureVerificationError, TooManyEncryptedDataKeysError, UnsupportedFormatError,
@@ -36,12 +36,13 @@ describe('round trip', () => {
     expect(out.header.cacheHit).toBe(false);
   });
 
-  test('uses 0x0478 and 64 KiB frames by default', async () => {
+  test('uses 0x0478 and 256 KiB frames by default', async () => {
     const { client: c } = client();
     const { message, header } = await c.encrypt(randomBytes(10));
     expect(header.suite).toBe(0x0478);
-    expect(header.frameLength).toBe(65536);
-    expect(parseHeader(message).header.frameLength).toBe(65536);
+    expect(header.frameLength).toBe(262144);
+    expect(DEFAULT_FRAME_LENGTH).toBe(262144);
+    expect(parseHeader(message).header.frameLength).toBe(262144);
   });
 
   test('per-call suite and frame length override the client defaults', async () => {

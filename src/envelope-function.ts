@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Aws, Duration, Fn, Names, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Names, Size, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,7 +11,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import { cloudWatchLogsStatement } from './key-policy';
 import {
   AUDIT_ACTIONS, ENVELOPE_ENVIRONMENT_VARIABLES as ENV, ENVELOPE_INTEGER_SETTINGS as LIMITS, ENVELOPE_KEY_ACTIONS,
   AUDIT_FINDING_DESCRIPTIONS, AUDIT_FINDING_PATTERNS, AuditFinding, IntegerRange, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS,
@@ -246,7 +245,6 @@ export class EnvelopeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvelopeFunctionProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const key = props.key;
     const check = new PropChecker(this.node.path);
 
@@ -320,11 +318,8 @@ export class EnvelopeFunction extends Construct {
     const code = envelopeCode();
 
     // ---- the log group, encrypted with the key; CloudWatch Logs may use the key only for this group ----
-    // SecureKey's CloudWatch Logs statement (the `aws:logs:arn` encryption context pins it to this
-    // group), under a Sid of its own so it cannot clash with the key's `allowCloudWatchLogs`.
-    const logGroupArn = `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}`;
-    key.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`), [logGroupArn])
-      .copy({ sid: `CloudWatchLogs${Names.uniqueId(this)}` }));
+    // The key's CloudWatch Logs statement (the `aws:logs:arn` encryption context pins it to this group).
+    key.allowCloudWatchLogs({ logGroupNames: [logGroupName] });
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName,
       encryptionKey: key,

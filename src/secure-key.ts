@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -215,6 +215,8 @@ export class SecureKey extends SecureKeyBase {
   private readonly aliasConstructs = new Map<string, kms.Alias>();
   private readonly bypassLockoutCheck: boolean;
   private readonly allowIamAdministration: boolean;
+  /** Log group ARNs of the one CloudWatch Logs statement (created by the first allowCloudWatchLogs). */
+  private cloudWatchLogGroupArns?: string[];
 
   constructor(scope: Construct, id: string, props: SecureKeyProps = {}) {
     super(scope, id);
@@ -357,7 +359,16 @@ export class SecureKey extends SecureKeyBase {
     const stack = Stack.of(this);
     const names = options.logGroupNames && options.logGroupNames.length > 0 ? options.logGroupNames : ['*'];
     const arns = names.map((name) => `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${name}`);
-    this.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`), arns));
+    // Every call adds to one statement, so several callers (the app, an EnvelopeFunction) share
+    // one Sid and one condition list.
+    if (this.cloudWatchLogGroupArns) {
+      this.cloudWatchLogGroupArns.push(...arns);
+      return;
+    }
+    const groups = [...arns];
+    this.cloudWatchLogGroupArns = groups;
+    this.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`),
+      Lazy.list({ produce: () => [...new Set(groups)] })));
   }
 
   /**

@@ -147,12 +147,16 @@ describe('what the role can do (offline KMS authorization evaluator)', () => {
     expect(authorize(p.keys[0], p.keyArn(key), logs, { action: 'kms:Encrypt' })).toBe('denied');
   });
 
-  test('the key\'s own allowCloudWatchLogs and the function\'s log group: two statements, distinct Sids', () => {
+  test('the key\'s own allowCloudWatchLogs and the function\'s log group share one statement', () => {
     const { fn, key } = build();
     key.allowCloudWatchLogs({ logGroupNames: ['/app'] });
-    const sids = policies(fn, key).keys[0].Statement.map((s) => s.Sid).filter((s) => s !== undefined);
+    const statements = policies(fn, key).keys[0].Statement;
+    const sids = statements.map((s) => s.Sid).filter((s) => s !== undefined);
     expect(new Set(sids).size).toBe(sids.length);
-    expect(sids.filter((s) => s!.startsWith('CloudWatchLogs'))).toHaveLength(2);
+    const logsStatements = statements.filter((s) => s.Sid === 'CloudWatchLogs');
+    expect(logsStatements).toHaveLength(1);
+    expect(JSON.stringify(logsStatements[0].Condition)).toContain('log-group:/app"');
+    expect(JSON.stringify(logsStatements[0].Condition)).toContain('log-group:/securekey/envelope-function/');
   });
 
   test('audit: cloudtrail:LookupEvents on * only when the audit is on', () => {

@@ -1,5 +1,6 @@
 import { asLookupItem, FakeTime, paginate, ScriptedCloudTrail } from './support';
-import { auditKeyUsage, summarizeKeyUsage } from '../../../lambda/audit';
+import { summarizeKeyUsage } from '../../../lambda/audit';
+import { auditKeyUsage } from '../../../lambda/aws';
 import { LocalKms } from '../../../lambda/providers/local-kms';
 
 // Audits the CloudTrail records LocalKms writes for real calls, served through a LookupEvents double.

@@ -1,9 +1,9 @@
 import { CloudTrailClient, ThrottlingException, InvalidTimeRangeException } from '@aws-sdk/client-cloudtrail';
 import { asLookupItem, FakeTime, loadFixture, paginate, ScriptedCloudTrail } from './support';
 import {
-  auditKeyUsage, AuditLookupError, AuditThrottledError, backoffDelayMs, CloudTrailLookupClient, isThrottlingError,
-  lookupKeyEvents, RequestRateLimiter,
+  AuditLookupError, AuditThrottledError, backoffDelayMs, isThrottlingError, RequestRateLimiter,
 } from '../../../lambda/audit';
+import { auditKeyUsage, CloudTrailLookupClient, lookupKeyEvents } from '../../../lambda/aws';
 import type { LookupEventsItem } from '../../../lambda/audit/records';
 import { ConfigurationError } from '../../../lambda/core/errors';
 

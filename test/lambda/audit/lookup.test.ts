@@ -3,8 +3,8 @@ import { asLookupItem, FakeTime, loadFixture, paginate, ScriptedCloudTrail } fro
 import {
   AuditLookupError, AuditThrottledError, backoffDelayMs, isThrottlingError, RequestRateLimiter,
 } from '../../../lambda/audit';
-import { auditKeyUsage, CloudTrailLookupClient, lookupKeyEvents } from '../../../lambda/aws';
 import type { LookupEventsItem } from '../../../lambda/audit/records';
+import { auditKeyUsage, CloudTrailLookupClient, lookupKeyEvents } from '../../../lambda/aws';
 import { ConfigurationError } from '../../../lambda/core/errors';
 
 const fx = loadFixture();

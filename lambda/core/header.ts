@@ -60,8 +60,15 @@ export interface HeaderFields {
 const ZERO_IV = Buffer.alloc(IV_LENGTH);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Thrown inside the parser when the input ends early; the stream parser waits for more bytes. */
-class NeedMoreBytes {}
+/** Thrown inside the parser when the input ends early, with the length it needs to read on. */
+class NeedMoreBytes {
+  constructor(public readonly bytes: number) {}
+}
+
+/** A header prefix that ends too early: at least `needBytes` bytes (from the start) are needed. */
+export interface IncompleteHeader {
+  readonly needBytes: number;
+}
 
 /**
  * Parses and checks the header at the start of `message` (not its auth tag: that needs the data
@@ -75,11 +82,21 @@ export function parseHeader(message: Uint8Array, options: ParseHeaderOptions = {
 
 /** Like `parseHeader`, but returns undefined when more bytes are needed (streaming). */
 export function tryParseHeader(message: Uint8Array, options: ParseHeaderOptions = {}): ParsedHeader | undefined {
+  const parsed = parseHeaderPrefix(message, options);
+  return 'needBytes' in parsed ? undefined : parsed;
+}
+
+/**
+ * Like `tryParseHeader`, but an incomplete prefix says how long the input must be before parsing
+ * can get further (the end of the next field), so a stream re-parses once per field rather than
+ * once per arriving chunk: a header fed a byte at a time stays linear.
+ */
+export function parseHeaderPrefix(message: Uint8Array, options: ParseHeaderOptions = {}): ParsedHeader | IncompleteHeader {
   const maxEdks = checkMaxEncryptedDataKeys(options.maxEncryptedDataKeys);
   const buf = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   let pos = 0;
   const need = (n: number): void => {
-    if (pos + n > buf.length) throw new NeedMoreBytes();
+    if (pos + n > buf.length) throw new NeedMoreBytes(pos + n);
   };
   const u8 = (): number => {
     need(1); return buf[pos++];
@@ -158,7 +175,7 @@ export function tryParseHeader(message: Uint8Array, options: ParseHeaderOptions 
     });
     return { header, bodyOffset: pos };
   } catch (err) {
-    if (err instanceof NeedMoreBytes) return undefined;
+    if (err instanceof NeedMoreBytes) return { needBytes: err.bytes };
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { Transform, TransformCallback } from 'node:stream';
 import { frameTooLarge } from './body';
 import { ConfigurationError, InvalidMessageError } from './errors';
-import { ContentType, tryParseHeader } from './header';
+import { ContentType, parseHeaderPrefix } from './header';
 import {
   checkExpectedContext, checkMaxFrameLength, DecryptionSession, EncryptionSession, MessageHeaderInfo, startDecryption, startEncryption,
 } from './session';
@@ -206,9 +206,9 @@ export class DecryptStream extends Transform {
       if (this.queue.length < this.need) return;
       if (this.state === 'header') {
         const buf = this.queue.peek(this.queue.length);
-        const parsed = tryParseHeader(buf, { maxEncryptedDataKeys: this.params.maxEncryptedDataKeys });
-        if (!parsed) {
-          this.need = this.queue.length + 1;
+        const parsed = parseHeaderPrefix(buf, { maxEncryptedDataKeys: this.params.maxEncryptedDataKeys });
+        if ('needBytes' in parsed) {
+          this.need = parsed.needBytes;
           return;
         }
         checkExpectedContext(this.params.expectedEncryptionContext, parsed.header.encryptionContext);
@@ -247,9 +247,11 @@ export class DecryptStream extends Transform {
         if (step.plaintext.length > 0) this.push(step.plaintext);
       } else {
         const session = this.session as DecryptionSession;
-        const footer = readFooter(this.queue.peek(Math.max(this.need, 2)), 0);
+        const head = this.queue.peek(Math.max(this.need, 2));
+        const footer = readFooter(head, 0);
         if (!footer) {
-          this.need = this.queue.length + 1;
+          // Wait for the whole signature its length field announces, not for one more byte.
+          this.need = head.length < 2 ? 2 : 2 + head.readUInt16BE(0);
           continue;
         }
         assertSignature(session.verifier!, session.verificationKey!, footer.signature);

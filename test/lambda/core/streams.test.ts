@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FakeKeyProvider, StaticKeyMaterialsManager } from './support';
+import { scanBody } from '../../../lambda/core/body';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { ConfigurationError, InvalidMessageError, SignatureVerificationError } from '../../../lambda/core/errors';
+import * as headerModule from '../../../lambda/core/header';
 import { parseHeader } from '../../../lambda/core/header';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
 import { sharedPath } from '../../support/shared';
@@ -90,6 +92,39 @@ describe('streaming round trip', () => {
     await run(stream, Readable.from([Buffer.from('x')]));
     expect(seen).toHaveLength(1);
     expect(stream.header?.encryptionContext).toEqual({ a: 'b' });
+  });
+});
+
+describe('streaming decrypt reads by field, not by chunk', () => {
+  test('a header with a 30 KB encryption context fed one byte at a time is parsed a few dozen times, not 30,000', async () => {
+    const { message } = await client.encrypt(randomBytes(10), { encryptionContext: { big: 'x'.repeat(30_000), small: 'y' } });
+    const { bodyOffset } = parseHeader(message);
+    const parse = jest.spyOn(headerModule, 'parseHeaderPrefix');
+    try {
+      const bytes = Array.from({ length: bodyOffset }, (_, i) => message.subarray(i, i + 1));
+      const dec = await run(client.decryptStream(), Readable.from([...bytes, message.subarray(bodyOffset)], { objectMode: false }));
+      expect(dec.error).toBeUndefined();
+      expect(dec.out.length).toBe(10);
+      expect(parse.mock.calls.length).toBeGreaterThan(5);
+      expect(parse.mock.calls.length).toBeLessThan(40);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  test.each([
+    ['footer in single bytes', (m: Buffer, f: number) => [m.subarray(0, f), ...Array.from(m.subarray(f), (b) => Buffer.from([b]))]],
+    ['footer split after 3 bytes', (m: Buffer, f: number) => [m.subarray(0, f), m.subarray(f, f + 3), m.subarray(f + 3, f + 50), m.subarray(f + 50)]],
+    ['footer glued to the last frame, then split', (m: Buffer, f: number) => [m.subarray(0, f + 1), m.subarray(f + 1, f + 60), m.subarray(f + 60)]],
+  ])('a signed message with its %s', async (_name, split) => {
+    const plaintext = randomBytes(300);
+    const { message } = await client.encrypt(plaintext, { suite: SIGNED, frameLength: 100 });
+    const { header, bodyOffset } = parseHeader(message);
+    const footerAt = scanBody(header, message, bodyOffset).end;
+    expect(message.length - footerAt).toBe(2 + message.readUInt16BE(footerAt));
+    const dec = await run(client.decryptStream(), Readable.from(split(message, footerAt), { objectMode: false }));
+    expect(dec.error).toBeUndefined();
+    expect(dec.out.equals(plaintext)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FakeKeyProvider, isAllZero, RecordingMaterialsManager, StaticKeyProvider } from './support';
+import { BodyDecryptor } from '../../../lambda/core/body';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import {
   CommitmentMismatchError, ConfigurationError, InvalidMessageError, SignatureVerificationError,
@@ -17,6 +18,7 @@ import {
 } from '../../../lambda/core/types';
 
 const SIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
+const realNext = BodyDecryptor.prototype.next;
 
 /** Every content key derived during the test, as the very buffers the core uses. */
 let contentKeys: Buffer[] = [];
@@ -114,6 +116,33 @@ describe('whole-buffer encrypt and decrypt wipe the data key and the derived key
     await expect(signed.client.decrypt(sm)).rejects.toThrow(SignatureVerificationError);
     expectAllWiped(mm, 3);
     expectAllWiped(signed.mm, 2);
+  });
+});
+
+describe('whole-buffer decrypt wipes plaintext it will not return', () => {
+  test('a failing last frame leaves the partly filled output and every frame temporary zeroed', async () => {
+    const { client } = setup();
+    const plaintext = randomBytes(350);
+    const { message } = await client.encrypt(plaintext);
+    const tampered = Buffer.from(message);
+    tampered[tampered.length - 1] ^= 1; // the final frame's tag
+    const temporaries: Buffer[] = [];
+    jest.spyOn(BodyDecryptor.prototype, 'next').mockImplementation(function (this: BodyDecryptor, ...args) {
+      const step = realNext.call(this, ...args);
+      if (step.kind === 'plaintext') temporaries.push(step.plaintext);
+      return step;
+    });
+    const allocs: Buffer[] = [];
+    const realAlloc = Buffer.allocUnsafe.bind(Buffer);
+    jest.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => {
+      const b = realAlloc(n);
+      if (n === plaintext.length) allocs.push(b);
+      return b;
+    });
+    await expect(client.decrypt(tampered)).rejects.toThrow(/frame 4 does not authenticate/);
+    expect(temporaries).toHaveLength(3);
+    expect(allocs).toHaveLength(1);
+    for (const b of [...temporaries, ...allocs]) expect(isAllZero(b)).toBe(true);
   });
 });
 

@@ -49,7 +49,7 @@ export interface EnvelopeFunctionProps {
   /**
    * Plaintext per frame of new messages (whole bytes, 1 byte to 4 GiB - 1).
    *
-   * @default Size.kibibytes(64)
+   * @default Size.kibibytes(256)
    */
   readonly frameLength?: Size;
 

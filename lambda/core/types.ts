@@ -68,7 +68,10 @@ export interface EncryptionMaterials {
   readonly suite: AlgorithmSuiteId;
   /** The encryption context to write into the header (for signed suites it includes `aws-crypto-public-key`). */
   readonly encryptionContext: EncryptionContext;
-  /** The plaintext data key. Owned by whoever produced the materials (the cache zeroes on eviction). */
+  /**
+   * The plaintext data key. The consumer (EnvelopeClient) owns it and zeroes it once the content key is
+   * derived; a cache hands out copies and zeroes its own on eviction.
+   */
   readonly plaintextDataKey: Buffer;
   readonly encryptedDataKeys: readonly EncryptedDataKey[];
   /** ECDSA P-384 private key for signed suites. */

@@ -4,6 +4,7 @@
  * documented in ENVIRONMENT_VARIABLE_DOCS; checks and messages are built from the same constants.
  */
 import { ConfigurationError } from '../core/errors';
+import { DEFAULT_FRAME_LENGTH } from '../core/session';
 import { AlgorithmSuiteId } from '../core/types';
 
 /** The environment variables the envelope Lambda reads. One table, so the construct can reuse the names. */
@@ -28,7 +29,7 @@ export type EnvironmentSetting = keyof typeof ENVIRONMENT_VARIABLES;
 /** Whole-number settings: allowed range and default, used by both the check and its message. */
 export const INTEGER_SETTINGS = {
   /** Plaintext bytes per frame of new messages. */
-  frameLength: { min: 1, max: 0xffffffff, default: 65536, unit: 'bytes' },
+  frameLength: { min: 1, max: 0xffffffff, default: DEFAULT_FRAME_LENGTH, unit: 'bytes' },
   /** Messages with more encrypted data keys are rejected before any KMS call (the header's count is a uint16). */
   maxEncryptedDataKeys: { min: 1, max: 0xffff, default: 10, unit: 'keys' },
   /** Cached data keys (encrypt and decrypt entries together); 0 turns the cache off. */

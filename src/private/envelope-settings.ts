@@ -30,7 +30,7 @@ export interface IntegerRange {
 
 /** The ranges the handler accepts (the same table as the handler's INTEGER_SETTINGS). */
 export const ENVELOPE_INTEGER_SETTINGS = {
-  frameLength: { min: 1, max: 0xffffffff, default: 65536, unit: 'bytes' },
+  frameLength: { min: 1, max: 0xffffffff, default: 262144, unit: 'bytes' },
   maxEncryptedDataKeys: { min: 1, max: 0xffff, default: 10, unit: 'keys' },
   cacheCapacity: { min: 0, max: 100_000, default: 100, unit: 'entries' },
   cacheMaxAgeSeconds: { min: 1, max: 86_400, default: 300, unit: 'seconds' },

@@ -242,7 +242,7 @@ describe('reEncrypt', () => {
     const enc = await f.call<EncryptResponse>({ operation: 'encrypt', plaintext: b64(PLAINTEXT) });
     const bytes = Buffer.from(enc.message, 'base64');
     const { header } = parseHeader(bytes);
-    // Change the frame length field (the 4 bytes before the 32-byte commitment): 65536 -> 65537.
+    // Change the frame length field (the 4 bytes before the 32-byte commitment): flip its low byte.
     const at = header.headerBody.length - 32 - 1;
     bytes[at] = bytes[at] === 0 ? 1 : 0;
     const r = await f.call<ErrorResponse>({ operation: 'reEncrypt', message: b64(bytes), destinationKeyArn: f.destinationArn });

@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-secure-key',
@@ -28,9 +28,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4.10.2',
     'esbuild@^0.28.2',
     'ajv@^8.20.0',
+    // jest 30 and eslint-import-resolver-typescript 4 depend on unrs-resolver, whose per-platform
+    // optional packages our registry does not all serve; npm then writes a lockfile that `npm ci`
+    // rejects. These versions resolve modules without it.
+    '@types/jest@^29',
   ],
 
   jestOptions: {
+    jestVersion: '^29',
     // Snapshots must be able to fail: never rewrite them during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
@@ -46,6 +51,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/'],
 });
+
+// (See devDeps:) projen's eslint component adds this resolver unpinned, so pin it after construction.
+project.deps.addDependency('eslint-import-resolver-typescript@~3.6.3', DependencyType.BUILD);
 
 // The envelope helpers in lambda/ are plain TypeScript (not jsii). They get their own
 // tsconfig, compiled next to jsii's output into lib/lambda and exported as `cdk-secure-key/lambda`.

@@ -11,7 +11,8 @@ export async function readmeExample(file: string): Promise<{ same: boolean; mess
   const keyArn = (await kms.createKey({ Description: 'readme' })).KeyMetadata!.Arn!;
   const provider = new LocalKmsKeyProvider({ kms, keyId: keyArn });
   const cache = new DataKeyCache({ capacity: 10 });
-  const client = new EnvelopeClient({ materialsManager: new CachingMaterialsManager({ underlying: new DefaultMaterialsManager(provider), cache, maxAgeSeconds: 300 }) });
+  const materialsManager = new CachingMaterialsManager({ underlying: new DefaultMaterialsManager(provider), cache, maxAgeSeconds: 300 });
+  const client = new EnvelopeClient({ materialsManager });
   const messages = [];
   for (let i = 0; i < 10; i++) messages.push((await client.encrypt(readFileSync(file), { encryptionContext: { purpose: 'readme' } })).message);
   const esdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT); // the AWS Encryption SDK decrypts our messages

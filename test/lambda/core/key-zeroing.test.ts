@@ -1,9 +1,8 @@
 /* eslint-disable no-bitwise */ // flipping bits is how these tests tamper
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FakeKeyProvider, isAllZero, RecordingMaterialsManager, StaticKeyProvider } from './support';
+import { Readable } from 'node:stream';
+import { drain, FakeKeyProvider, isAllZero, RecordingMaterialsManager, StaticKeyProvider } from './support';
 import { BodyDecryptor } from '../../../lambda/core/body';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import {
@@ -53,16 +52,6 @@ function expectAllWiped(mm: RecordingMaterialsManager, expectedKeys: number): vo
   for (const k of contentKeys) expect(isAllZero(k)).toBe(true);
 }
 
-async function drain(stream: Transform, input: Readable): Promise<{ out: Buffer; error?: unknown }> {
-  const out: Buffer[] = [];
-  stream.on('data', (c: Buffer) => out.push(c));
-  try {
-    await pipeline(input, stream);
-    return { out: Buffer.concat(out) };
-  } catch (error) {
-    return { out: Buffer.concat(out), error };
-  }
-}
 
 /** A manager returning a fixed wrong data key (a fresh copy each time): decrypt fails on the commitment. */
 class WrongKeyMaterialsManager implements MaterialsManager {

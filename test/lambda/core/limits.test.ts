@@ -1,7 +1,6 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FakeKeyProvider, RecordingMaterialsManager, StaticKeyProvider } from './support';
+import { Readable } from 'node:stream';
+import { drain, FakeKeyProvider, RecordingMaterialsManager, StaticKeyProvider } from './support';
 import { serializeEncryptionContext } from '../../../lambda/core/encryption-context';
 import { DEFAULT_MAX_FRAME_LENGTH, EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { ConfigurationError, InvalidMessageError, LimitExceededError } from '../../../lambda/core/errors';
@@ -35,16 +34,6 @@ function hostileSource(head: Buffer, chunk = 1 * KiB, cap = 8 * 1024 * KiB): { s
   return { source: Readable.from(gen(), { objectMode: false }), pulled: () => pulled };
 }
 
-async function drain(stream: Transform, source: Readable): Promise<{ out: Buffer; error?: unknown }> {
-  const out: Buffer[] = [];
-  stream.on('data', (c: Buffer) => out.push(c));
-  try {
-    await pipeline(source, stream);
-    return { out: Buffer.concat(out) };
-  } catch (error) {
-    return { out: Buffer.concat(out), error };
-  }
-}
 
 const staticEdk = { providerId: 'static', providerInfo: 'static-key', encryptedDataKey: Buffer.from('wrapped') };
 

@@ -2,8 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FakeKeyProvider, StaticKeyMaterialsManager } from './support';
+import { drain, FakeKeyProvider, StaticKeyMaterialsManager } from './support';
 import { scanBody } from '../../../lambda/core/body';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { ConfigurationError, InvalidMessageError, SignatureVerificationError } from '../../../lambda/core/errors';
@@ -30,17 +29,6 @@ function chunked(data: Buffer, maxChunk: number, seed = 1): Readable {
   return Readable.from(parts, { objectMode: false });
 }
 
-/** Runs `data` through `stream`, returning what came out and the error, if any. */
-async function run(stream: Transform, input: Readable): Promise<{ out: Buffer; error?: unknown }> {
-  const out: Buffer[] = [];
-  stream.on('data', (c: Buffer) => out.push(c));
-  try {
-    await pipeline(input, stream);
-    return { out: Buffer.concat(out) };
-  } catch (error) {
-    return { out: Buffer.concat(out), error };
-  }
-}
 
 const client = new EnvelopeClient({ keyProvider: new FakeKeyProvider() });
 
@@ -54,21 +42,21 @@ describe('streaming round trip', () => {
     ['signed, empty', SIGNED, 0, 16, 1],
   ])('%s', async (_name, suite, size, frameLength, maxChunk) => {
     const plaintext = randomBytes(size);
-    const enc = await run(client.encryptStream({ suite, frameLength, encryptionContext: { s: 'v' } }), chunked(plaintext, maxChunk, size + 1));
+    const enc = await drain(client.encryptStream({ suite, frameLength, encryptionContext: { s: 'v' } }), chunked(plaintext, maxChunk, size + 1));
     expect(enc.error).toBeUndefined();
     // Streams and whole-buffer produce the same format both ways.
     expect((await client.decrypt(enc.out, { expectedEncryptionContext: { s: 'v' } })).plaintext.equals(plaintext)).toBe(true);
-    const dec = await run(client.decryptStream({ expectedEncryptionContext: { s: 'v' } }), chunked(enc.out, maxChunk, size + 2));
+    const dec = await drain(client.decryptStream({ expectedEncryptionContext: { s: 'v' } }), chunked(enc.out, maxChunk, size + 2));
     expect(dec.error).toBeUndefined();
     expect(dec.out.equals(plaintext)).toBe(true);
   });
 
   test('a stream of 8 MiB with the default frames', async () => {
     const plaintext = randomBytes(8 * 1024 * 1024);
-    const enc = await run(client.encryptStream({ plaintextLength: plaintext.length }), chunked(plaintext, 200_000));
+    const enc = await drain(client.encryptStream({ plaintextLength: plaintext.length }), chunked(plaintext, 200_000));
     const whole = await client.decrypt(enc.out);
     expect(whole.plaintext.equals(plaintext)).toBe(true);
-    const dec = await run(client.decryptStream(), chunked(enc.out, 100_000));
+    const dec = await drain(client.decryptStream(), chunked(enc.out, 100_000));
     expect(dec.out.equals(plaintext)).toBe(true);
   });
 
@@ -79,7 +67,7 @@ describe('streaming round trip', () => {
     expect(vectors).toHaveLength(41);
     for (const v of vectors) {
       const c = new EnvelopeClient({ materialsManager: new StaticKeyMaterialsManager(Buffer.from(v['decrypted-dek'], 'base64')), maxEncryptedDataKeys: 100 });
-      const dec = await run(c.decryptStream(), chunked(Buffer.from(v.ciphertext, 'base64'), 5));
+      const dec = await drain(c.decryptStream(), chunked(Buffer.from(v.ciphertext, 'base64'), 5));
       expect(dec.error).toBeUndefined();
       expect(dec.out.toString('utf8')).toBe((v['plaintext-frames'] ?? []).join(''));
     }
@@ -89,7 +77,7 @@ describe('streaming round trip', () => {
     const stream = client.encryptStream({ encryptionContext: { a: 'b' } }) as Transform & { header?: { encryptionContext: Record<string, string> } };
     const seen: unknown[] = [];
     stream.on('header', (h) => seen.push(h));
-    await run(stream, Readable.from([Buffer.from('x')]));
+    await drain(stream, Readable.from([Buffer.from('x')]));
     expect(seen).toHaveLength(1);
     expect(stream.header?.encryptionContext).toEqual({ a: 'b' });
   });
@@ -102,7 +90,7 @@ describe('streaming decrypt reads by field, not by chunk', () => {
     const parse = jest.spyOn(headerModule, 'parseHeaderPrefix');
     try {
       const bytes = Array.from({ length: bodyOffset }, (_, i) => message.subarray(i, i + 1));
-      const dec = await run(client.decryptStream(), Readable.from([...bytes, message.subarray(bodyOffset)], { objectMode: false }));
+      const dec = await drain(client.decryptStream(), Readable.from([...bytes, message.subarray(bodyOffset)], { objectMode: false }));
       expect(dec.error).toBeUndefined();
       expect(dec.out.length).toBe(10);
       expect(parse.mock.calls.length).toBeGreaterThan(5);
@@ -122,7 +110,7 @@ describe('streaming decrypt reads by field, not by chunk', () => {
     const { header, bodyOffset } = parseHeader(message);
     const footerAt = scanBody(header, message, bodyOffset).end;
     expect(message.length - footerAt).toBe(2 + message.readUInt16BE(footerAt));
-    const dec = await run(client.decryptStream(), Readable.from(split(message, footerAt), { objectMode: false }));
+    const dec = await drain(client.decryptStream(), Readable.from(split(message, footerAt), { objectMode: false }));
     expect(dec.error).toBeUndefined();
     expect(dec.out.equals(plaintext)).toBe(true);
   });
@@ -140,7 +128,7 @@ describe('streaming decrypt rejects', () => {
     const frame = 4 + 12 + 100 + 16;
     const tampered = Buffer.from(m);
     tampered[bodyOffset + 3 * frame + 20] ^= 0x01; // ciphertext of frame 4
-    const dec = await run(client.decryptStream(), chunked(tampered, 50));
+    const dec = await drain(client.decryptStream(), chunked(tampered, 50));
     expect(dec.error).toBeInstanceOf(InvalidMessageError);
     expect(dec.out.length).toBeLessThanOrEqual(300);
     expect(dec.out.equals(plaintext.subarray(0, dec.out.length))).toBe(true);
@@ -149,35 +137,35 @@ describe('streaming decrypt rejects', () => {
   test('truncation at any point of the body', async () => {
     const m = await message(1000, 100);
     for (const cut of [1, 10, 50, 200, m.length - 1]) {
-      const dec = await run(client.decryptStream(), Readable.from([m.subarray(0, cut)]));
+      const dec = await drain(client.decryptStream(), Readable.from([m.subarray(0, cut)]));
       expect(dec.error).toBeInstanceOf(InvalidMessageError);
     }
   });
 
   test('trailing bytes', async () => {
     const m = await message(10, 100);
-    const dec = await run(client.decryptStream(), Readable.from([m, Buffer.from([0])]));
+    const dec = await drain(client.decryptStream(), Readable.from([m, Buffer.from([0])]));
     expect((dec.error as Error).message).toMatch(/unexpected bytes after its end/);
   });
 
   test('a bad signature errors the stream at the end', async () => {
     const m = await message(1000, 100, SIGNED);
     m[m.length - 5] ^= 0x10;
-    const dec = await run(client.decryptStream(), chunked(m, 64));
+    const dec = await drain(client.decryptStream(), chunked(m, 64));
     expect(dec.error).toBeInstanceOf(SignatureVerificationError);
   });
 
   test('an expected context mismatch before any plaintext', async () => {
     const { message: m } = await client.encrypt(randomBytes(10), { encryptionContext: { a: '1' } });
-    const dec = await run(client.decryptStream({ expectedEncryptionContext: { a: '2' } }), Readable.from([m]));
+    const dec = await drain(client.decryptStream({ expectedEncryptionContext: { a: '2' } }), Readable.from([m]));
     expect((dec.error as Error).name).toBe('EncryptionContextMismatchError');
     expect(dec.out.length).toBe(0);
   });
 
   test('encrypt with a stated plaintextLength that is wrong', async () => {
-    const short = await run(client.encryptStream({ plaintextLength: 10 }), Readable.from([randomBytes(5)]));
+    const short = await drain(client.encryptStream({ plaintextLength: 10 }), Readable.from([randomBytes(5)]));
     expect(short.error).toBeInstanceOf(ConfigurationError);
-    const long = await run(client.encryptStream({ plaintextLength: 3 }), Readable.from([randomBytes(5)]));
+    const long = await drain(client.encryptStream({ plaintextLength: 3 }), Readable.from([randomBytes(5)]));
     expect(long.error).toBeInstanceOf(ConfigurationError);
     expect(() => client.encryptStream({ plaintextLength: -1 })).toThrow(ConfigurationError);
   });

@@ -1,5 +1,7 @@
 /* eslint-disable no-bitwise */ // flipping and mixing bits is what these tests do
 import { randomBytes } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   DecryptionMaterials, DecryptionMaterialsRequest, EncryptedDataKey, EncryptionMaterials, EncryptionMaterialsRequest,
   GenerateDataKeyInput, GenerateDataKeyOutput, KeyProvider, MaterialsManager,
@@ -119,4 +121,16 @@ export class RecordingMaterialsManager implements MaterialsManager {
 
 export function isAllZero(b: Uint8Array): boolean {
   return b.every((x) => x === 0);
+}
+
+/** Runs `input` through `stream`, returning what came out and the error, if any. */
+export async function drain(stream: Transform, input: Readable): Promise<{ out: Buffer; error?: unknown }> {
+  const out: Buffer[] = [];
+  stream.on('data', (c: Buffer) => out.push(c));
+  try {
+    await pipeline(input, stream);
+    return { out: Buffer.concat(out) };
+  } catch (error) {
+    return { out: Buffer.concat(out), error };
+  }
 }

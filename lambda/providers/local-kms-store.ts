@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CloudTrailEvent, KmsKeySpec, KmsKeyState, KmsKeyUsage, KmsTag } from './local-kms';
+import { ConfigurationError } from '../core/errors';
 
 /** One version of a key's material. Secrets are base64; ids are hex (CloudTrail's keyMaterialId). */
 export interface StoredMaterial {
@@ -58,7 +59,15 @@ interface StoreFile {
 export interface LocalKmsStoreOptions {
   /** JSON file to load keys from (if it exists) and save them to after every change. @default - memory only */
   readonly path?: string;
+  /**
+   * How many CloudTrail events to keep; the oldest are dropped first, so a long-running process does
+   * not grow without bound. @default 10000
+   */
+  readonly maxEvents?: number;
 }
+
+/** Default number of CloudTrail events a LocalKmsStore keeps. */
+export const DEFAULT_MAX_LOCAL_KMS_EVENTS = 10_000;
 
 export class LocalKmsStore {
   public readonly path?: string;
@@ -68,9 +77,23 @@ export class LocalKmsStore {
   private readonly keys = new Map<string, StoredKey>();
   private readonly aliases = new Map<string, StoredAlias>();
 
+  public readonly maxEvents: number;
+
   constructor(options: LocalKmsStoreOptions = {}) {
     this.path = options.path;
+    const maxEvents = options.maxEvents ?? DEFAULT_MAX_LOCAL_KMS_EVENTS;
+    if (!Number.isInteger(maxEvents) || maxEvents < 0) {
+      throw new ConfigurationError(`maxEvents must be a whole number of events, 0 or more; received ${maxEvents}.`);
+    }
+    this.maxEvents = maxEvents;
     if (this.path && fs.existsSync(this.path)) this.load(this.path);
+  }
+
+  /** Records one CloudTrail event, dropping the oldest beyond `maxEvents`. */
+  public recordEvent(event: CloudTrailEvent): void {
+    if (this.maxEvents === 0) return;
+    this.events.push(event);
+    if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
   }
 
   public getKey(region: string, keyId: string): StoredKey | undefined {

@@ -883,7 +883,7 @@ export class LocalKms {
       recipientAccountId: this.accountId,
       eventCategory: 'Management',
     };
-    this.store.events.push(event);
+    this.store.recordEvent(event);
   }
 
   private userIdentity(): CloudTrailEvent['userIdentity'] {

@@ -1,4 +1,5 @@
 import { LocalKms } from '../../../lambda/providers/local-kms';
+import { LocalKmsStore } from '../../../lambda/providers/local-kms-store';
 
 /** The top-level fields KMS events have in CloudTrail (see the KMS developer guide's log entry examples). */
 const EVENT_FIELDS = [
@@ -71,5 +72,22 @@ describe('CloudTrail records', () => {
     // Callers get copies: editing one does not change the log.
     events[0].eventName = 'Tampered';
     expect(kms.cloudTrailEvents()[0].eventName).toBe('CreateKey');
+  });
+});
+
+describe('LocalKms event log bound', () => {
+  test('keeps only the newest maxEvents CloudTrail events', async () => {
+    const store = new LocalKmsStore({ maxEvents: 3 });
+    const kms = new LocalKms({ store });
+    const { KeyMetadata } = await kms.createKey({ Description: 'bounded' });
+    for (let i = 0; i < 5; i++) await kms.generateDataKey({ KeyId: KeyMetadata!.Arn!, NumberOfBytes: 32 });
+    const events = kms.cloudTrailEvents();
+    expect(events).toHaveLength(3);
+    expect(events.map((e) => e.eventName)).toEqual(['GenerateDataKey', 'GenerateDataKey', 'GenerateDataKey']);
+  });
+
+  test('rejects a negative or fractional maxEvents', () => {
+    expect(() => new LocalKmsStore({ maxEvents: -1 })).toThrow('maxEvents must be a whole number of events, 0 or more; received -1.');
+    expect(() => new LocalKmsStore({ maxEvents: 1.5 })).toThrow('received 1.5');
   });
 });

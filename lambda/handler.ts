@@ -11,15 +11,16 @@
  */
 import type { CloudTrailLookupClient } from './audit/lookup';
 import type { KeyUsageReport } from './audit/summarize';
+import { scanBody } from './core/body';
 import { CachingMaterialsManager } from './core/caching-materials-manager';
 import { DataKeyCache } from './core/data-key-cache';
 import { EnvelopeClient } from './core/envelope-client';
-import { ConfigurationError, NoDecryptableDataKeyError, SecureKeyError, UnsupportedFormatError } from './core/errors';
+import { ConfigurationError, InvalidMessageError, UnsupportedFormatError } from './core/errors';
 import { parseHeader, rewrapHeader } from './core/header';
 import { DefaultMaterialsManager } from './core/materials';
 import { checkExpectedContext } from './core/session';
 import { suiteInfo } from './core/suites';
-import type { EncryptedDataKey, EncryptionContext, KeyProvider, MaterialsManager } from './core/types';
+import type { EncryptionContext, KeyProvider, MaterialsManager } from './core/types';
 import { loadConfig, type EnvelopeFunctionConfig } from './handler/config';
 import { toErrorResponse, type ErrorResponse } from './handler/errors';
 import {
@@ -172,13 +173,26 @@ export function createHandler(deps: EnvelopeHandlerDependencies): EnvelopeHandle
       throw new UnsupportedFormatError('A signed (0x0578) message cannot be re-wrapped: its signature covers the header. Decrypt it and encrypt it again under the other key instead.');
     }
     checkExpectedContext(req.expectedEncryptionContext, header.encryptionContext);
+    // The body is copied, not decrypted: check its structure (frames, lengths, no trailing bytes)
+    // before any KMS call, as decrypt does.
+    if (scanBody(header, req.message, bodyOffset).end !== req.message.length) {
+      throw new InvalidMessageError('The message has bytes after its body; it is damaged or two messages were joined.');
+    }
+    // Exactly one data key of the function's key, so the key checked below (possibly from the cache,
+    // whose entries cover the whole set of encrypted data keys) is the one KMS ReEncrypt re-wraps.
+    const candidates = header.encryptedDataKeys.filter((edk) => keyProvider.canDecrypt(edk));
+    if (candidates.length !== 1) {
+      throw new InvalidMessageError(`reEncrypt needs exactly one encrypted data key for key ${keyProvider.keyId}; the message has ${candidates.length}.`);
+    }
     const materials = await materialsManager.decryptMaterials({
       suite: header.suite, encryptionContext: header.encryptionContext, encryptedDataKeys: header.encryptedDataKeys,
     });
     try {
       // Checks the data key against the commitment and the old header tag before any KMS ReEncrypt.
       rewrapHeader(header, header.encryptedDataKeys, materials.plaintextDataKey);
-      const wrapped = await reEncryptDataKey(keyProvider, header.encryptedDataKeys, header.encryptionContext, req.destinationKeyArn);
+      const wrapped = await keyProvider.reEncryptDataKey({
+        encryptedDataKey: candidates[0], encryptionContext: header.encryptionContext, destinationKeyId: req.destinationKeyArn,
+      });
       const newHeader = rewrapHeader(header, [wrapped], materials.plaintextDataKey);
       const message = Buffer.concat([newHeader, req.message.subarray(bodyOffset)]);
       log.push({ outputBytes: message.length, cache: cacheOutcome(materials.cacheHit === true) });
@@ -239,23 +253,6 @@ function operationOf(event: unknown): string {
   const e = event as Record<string, unknown>;
   if (typeof e.operation === 'string') return e.operation;
   return e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event' ? 'audit' : 'unknown';
-}
-
-/** KMS ReEncrypt of the first encrypted data key the function's key can unwrap. */
-async function reEncryptDataKey(
-  provider: KeyProvider, edks: readonly EncryptedDataKey[], encryptionContext: EncryptionContext, destinationKeyId: string,
-): Promise<EncryptedDataKey> {
-  const candidates = edks.filter((edk) => provider.canDecrypt(edk));
-  let lastError: unknown;
-  for (const edk of candidates) {
-    try {
-      return await provider.reEncryptDataKey({ encryptedDataKey: edk, encryptionContext, destinationKeyId });
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  if (lastError instanceof SecureKeyError) throw lastError;
-  throw new NoDecryptableDataKeyError(`None of the message's ${edks.length} encrypted data keys could be re-encrypted with key ${provider.keyId}; check the key is enabled and may be used for kms:ReEncryptFrom.`);
 }
 
 // ---- the Lambda entry point ----------------------------------------------------------------------

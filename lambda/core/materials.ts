@@ -1,5 +1,5 @@
 import { PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX } from './encryption-context';
-import { ConfigurationError, InvalidMessageError, NoDecryptableDataKeyError, SecureKeyError } from './errors';
+import { ConfigurationError, InvalidMessageError, KmsError, NoDecryptableDataKeyError, SecureKeyError } from './errors';
 import { generateSigningKeyPair, verificationKeyFromContext } from './signature';
 import { DATA_KEY_LENGTH, suiteInfo } from './suites';
 import {
@@ -72,7 +72,11 @@ export class DefaultMaterialsManager implements MaterialsManager {
         causes.push(err);
       }
     }
-    const reasons = causes.map((c) => (c instanceof SecureKeyError ? c.errorType : c instanceof Error ? c.name : 'Error'));
+    // A transient KMS failure (throttling, an outage) says nothing about the message: surface it as
+    // the retryable KmsError it is, so callers retry instead of discarding a good message.
+    const transient = causes.find((c): c is KmsError => c instanceof KmsError && c.retryable);
+    if (transient) throw transient;
+    const reasons = causes.map((c) => (c instanceof KmsError ? c.kmsErrorName : c instanceof SecureKeyError ? c.errorType : c instanceof Error ? c.name : 'Error'));
     throw new NoDecryptableDataKeyError(
       `Could not decrypt any of the ${candidates.length} matching encrypted data keys (${reasons.join(', ')}); check the key is enabled, the caller may use it, and the encryption context is right.`,
       { cause: causes.length === 1 ? causes[0] : new AggregateError(causes, 'Key provider failures') },

@@ -104,8 +104,10 @@ export function toKmsError(error: unknown, operation: string, keyId: string): Se
   const retryable = RETRYABLE_NAMES.has(name) || RETRYABLE_CODES.has(e.code ?? '') || e.$retryable !== undefined
     || e.$fault === 'server' || (status !== undefined && status >= 500);
   const hint = HINTS[name] ?? (retryable ? 'The failure is transient; retry with backoff.' : '');
-  const detail = typeof e.message === 'string' && e.message.length > 0 ? ` (${e.message})` : '';
-  return new KmsError(name, `KMS ${operation} with key ${keyId} failed${detail}.${hint ? ` ${hint}` : ''}`, { cause: error, retryable });
+  // KMS's own message text (which can name the caller's role, session and account) stays on `cause`
+  // for the caller's debugging; the message, which may be returned to other callers, carries only
+  // the exception name and what to do.
+  return new KmsError(name, `KMS ${operation} with key ${keyId} failed.${hint ? ` ${hint}` : ''}`, { cause: error, retryable });
 }
 
 /** Copies a KMS plaintext into an unpooled Buffer and zeroes the original. */
@@ -213,7 +215,11 @@ export class KmsKeyProviderBase implements KeyProvider {
     if (edk.providerId !== KMS_PROVIDER_ID) {
       throw new ConfigurationError(`Only '${KMS_PROVIDER_ID}' data keys can be re-encrypted by KMS; this one is '${edk.providerId}'.`);
     }
-    const source = this.canDecrypt(edk) ? this.decryptKeyId(edk.providerInfo) : edk.providerInfo;
+    if (!this.canDecrypt(edk)) {
+      // Never send KMS a source key named by the (untrusted) message.
+      throw new ConfigurationError(`This provider's key ${this.keyId} did not wrap the data key (wrapped by ${edk.providerInfo}); re-encrypt it with a provider for that key.`);
+    }
+    const source = this.decryptKeyId(edk.providerInfo);
     const context = mutableContext(input.encryptionContext);
     const response = await this.run('reEncrypt', 'ReEncrypt', source, () => this.ops.reEncrypt({
       CiphertextBlob: edk.encryptedDataKey,
@@ -226,6 +232,9 @@ export class KmsKeyProviderBase implements KeyProvider {
     const arn = response.KeyId;
     if (typeof arn !== 'string' || parseKmsArn(arn)?.resourceType !== 'key') {
       throw new KmsError('MalformedResponse', `KMS ReEncrypt returned key id ${String(arn)}, not a key ARN.`);
+    }
+    if (!this.sameKey(input.destinationKeyId, arn)) {
+      throw new KmsError('MalformedResponse', `KMS ReEncrypt answered for key ${arn} instead of the destination ${input.destinationKeyId}; refusing the data key.`);
     }
     return { providerId: KMS_PROVIDER_ID, providerInfo: arn, encryptedDataKey: blob(response.CiphertextBlob, 'ReEncrypt', input.destinationKeyId) };
   }

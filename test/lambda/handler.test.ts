@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyUsageReport } from '../../lambda/audit/summarize';
 import { EnvelopeClient } from '../../lambda/core/envelope-client';
-import { parseHeader } from '../../lambda/core/header';
+import { parseHeader, rewrapHeader } from '../../lambda/core/header';
 import { AlgorithmSuiteId } from '../../lambda/core/types';
 import {
   createHandler, localCloudTrail, type DecryptResponse, type EncryptResponse, type EnvelopeHandler,
@@ -247,6 +247,32 @@ describe('reEncrypt', () => {
     bytes[at] = bytes[at] === 0 ? 1 : 0;
     const r = await f.call<ErrorResponse>({ operation: 'reEncrypt', message: b64(bytes), destinationKeyArn: f.destinationArn });
     expect(r.errorType).toBe('InvalidMessageError');
+    expect(f.provider.stats.reEncrypt).toBe(0);
+  });
+
+  test('refuses a damaged body (trailing or missing bytes) before any KMS call', async () => {
+    const f = await fixture();
+    const enc = Buffer.from((await f.call<EncryptResponse>({ operation: 'encrypt', plaintext: b64(PLAINTEXT) })).message, 'base64');
+    const before = f.provider.calls;
+    for (const bad of [Buffer.concat([enc, Buffer.from('garbage!')]), enc.subarray(0, enc.length - 30)]) {
+      const r = await f.call<ErrorResponse>({ operation: 'reEncrypt', message: b64(bad), destinationKeyArn: f.destinationArn });
+      expect(r.errorType).toBe('InvalidMessageError');
+    }
+    expect(f.provider.calls).toBe(before);
+  });
+
+  test('refuses a message with two data keys of the function key (which one KMS would re-wrap is ambiguous)', async () => {
+    const f = await fixture();
+    const enc = Buffer.from((await f.call<EncryptResponse>({ operation: 'encrypt', plaintext: b64(PLAINTEXT) })).message, 'base64');
+    const { header, bodyOffset } = parseHeader(enc);
+    const edk = header.encryptedDataKeys[0];
+    const dataKey = Buffer.from((await f.kms.decrypt({ CiphertextBlob: edk.encryptedDataKey, KeyId: f.keyArn, EncryptionContext: { ...header.encryptionContext } })).Plaintext!);
+    const other = await f.kms.encrypt({ KeyId: f.keyArn, Plaintext: randomBytes(32), EncryptionContext: { ...header.encryptionContext } });
+    const twoKeys = Buffer.concat([
+      rewrapHeader(header, [{ ...edk, encryptedDataKey: Buffer.from(other.CiphertextBlob!) }, edk], dataKey), enc.subarray(bodyOffset),
+    ]);
+    const r = await f.call<ErrorResponse>({ operation: 'reEncrypt', message: b64(twoKeys), destinationKeyArn: f.destinationArn });
+    expect(r).toEqual({ errorType: 'InvalidMessageError', message: expect.stringContaining('exactly one encrypted data key') });
     expect(f.provider.stats.reEncrypt).toBe(0);
   });
 

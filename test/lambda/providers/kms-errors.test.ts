@@ -26,6 +26,8 @@ describe('KMS errors become typed KmsErrors', () => {
     expect(e).toMatchObject({ errorType: 'KmsError', kmsErrorName: name, retryable });
     expect((e as KmsError).message).toContain(`KMS GenerateDataKey with key ${KEY} failed`);
     expect((e as KmsError).message).not.toContain('ctx-value');
+    // KMS's own text (it can name the caller's role and account) stays on `cause`, out of the message.
+    expect((e as KmsError).message).not.toContain((error as Error).message);
     expect((e as KmsError).cause).toBe(error);
     expect(provider.stats).toMatchObject({ generateDataKey: 1, failures: 1 });
   });
@@ -47,5 +49,20 @@ describe('KMS errors become typed KmsErrors', () => {
 
   test('a client without send() is refused at construction', () => {
     expect(() => new AwsKmsKeyProvider({ client: {} as KmsCommandClient, keyId: KEY })).toThrow(/needs client: a KMSClient/);
+  });
+
+  test('ReEncrypt refuses a data key another key wrapped, and an answer for another destination', async () => {
+    const other = KEY.replace('1234abcd-12ab', '5555abcd-12ab');
+    const destination = KEY.replace('1234abcd-12ab', '7777abcd-12ab');
+    const client = failingClient(new Error('must not be called'));
+    const provider = new AwsKmsKeyProvider({ client, keyId: KEY });
+    const foreign = { providerId: 'aws-kms', providerInfo: other, encryptedDataKey: Buffer.alloc(40) };
+    await expect(provider.reEncryptDataKey({ encryptedDataKey: foreign, encryptionContext: {}, destinationKeyId: destination }))
+      .rejects.toThrow(/did not wrap the data key/);
+    expect(client.calls).toBe(0);
+    const liar: KmsCommandClient = { send: async () => ({ KeyId: other, CiphertextBlob: new Uint8Array(40) }) };
+    const own = { ...foreign, providerInfo: KEY };
+    await expect(new AwsKmsKeyProvider({ client: liar, keyId: KEY }).reEncryptDataKey({ encryptedDataKey: own, encryptionContext: {}, destinationKeyId: destination }))
+      .rejects.toMatchObject({ kmsErrorName: 'MalformedResponse', message: expect.stringMatching(/instead of the destination/) });
   });
 });

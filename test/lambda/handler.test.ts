@@ -266,8 +266,9 @@ describe('reEncrypt', () => {
     const enc = Buffer.from((await f.call<EncryptResponse>({ operation: 'encrypt', plaintext: b64(PLAINTEXT) })).message, 'base64');
     const { header, bodyOffset } = parseHeader(enc);
     const edk = header.encryptedDataKeys[0];
-    const dataKey = Buffer.from((await f.kms.decrypt({ CiphertextBlob: edk.encryptedDataKey, KeyId: f.keyArn, EncryptionContext: { ...header.encryptionContext } })).Plaintext!);
-    const other = await f.kms.encrypt({ KeyId: f.keyArn, Plaintext: randomBytes(32), EncryptionContext: { ...header.encryptionContext } });
+    const context = { ...header.encryptionContext };
+    const dataKey = Buffer.from((await f.kms.decrypt({ CiphertextBlob: edk.encryptedDataKey, KeyId: f.keyArn, EncryptionContext: context })).Plaintext!);
+    const other = await f.kms.encrypt({ KeyId: f.keyArn, Plaintext: randomBytes(32), EncryptionContext: context });
     const twoKeys = Buffer.concat([
       rewrapHeader(header, [{ ...edk, encryptedDataKey: Buffer.from(other.CiphertextBlob!) }, edk], dataKey), enc.subarray(bodyOffset),
     ]);

@@ -62,7 +62,8 @@ describe('KMS errors become typed KmsErrors', () => {
     expect(client.calls).toBe(0);
     const liar: KmsCommandClient = { send: async () => ({ KeyId: other, CiphertextBlob: new Uint8Array(40) }) };
     const own = { ...foreign, providerInfo: KEY };
-    await expect(new AwsKmsKeyProvider({ client: liar, keyId: KEY }).reEncryptDataKey({ encryptedDataKey: own, encryptionContext: {}, destinationKeyId: destination }))
+    const liarProvider = new AwsKmsKeyProvider({ client: liar, keyId: KEY });
+    await expect(liarProvider.reEncryptDataKey({ encryptedDataKey: own, encryptionContext: {}, destinationKeyId: destination }))
       .rejects.toMatchObject({ kmsErrorName: 'MalformedResponse', message: expect.stringMatching(/instead of the destination/) });
   });
 });

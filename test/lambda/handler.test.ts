@@ -267,7 +267,8 @@ describe('reEncrypt', () => {
     const { header, bodyOffset } = parseHeader(enc);
     const edk = header.encryptedDataKeys[0];
     const context = { ...header.encryptionContext };
-    const dataKey = Buffer.from((await f.kms.decrypt({ CiphertextBlob: edk.encryptedDataKey, KeyId: f.keyArn, EncryptionContext: context })).Plaintext!);
+    const unwrapped = await f.kms.decrypt({ CiphertextBlob: edk.encryptedDataKey, KeyId: f.keyArn, EncryptionContext: context });
+    const dataKey = Buffer.from(unwrapped.Plaintext!);
     const other = await f.kms.encrypt({ KeyId: f.keyArn, Plaintext: randomBytes(32), EncryptionContext: context });
     const twoKeys = Buffer.concat([
       rewrapHeader(header, [{ ...edk, encryptedDataKey: Buffer.from(other.CiphertextBlob!) }, edk], dataKey), enc.subarray(bodyOffset),

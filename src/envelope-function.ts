@@ -249,6 +249,11 @@ export class EnvelopeFunction extends Construct {
     const check = new PropChecker(this.node.path);
 
     // ---- validation (before any resource, so a bad prop leaves nothing half-built) ----
+    // Data keys and CloudWatch Logs encryption exist only for symmetric encryption keys.
+    if (key.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || key.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
+      throw check.error('key', 'is not a symmetric encryption key', `${key.keySpec} / ${key.keyUsage}`,
+        `a SecureKey with keySpec ${kms.KeySpec.SYMMETRIC_DEFAULT} and keyUsage ${kms.KeyUsage.ENCRYPT_DECRYPT} (the defaults)`);
+    }
     const memorySize = props.memorySize ?? 512;
     check.integer('memorySize', memorySize, { ...LAMBDA_MEMORY_MB, default: 512, unit: 'MiB' });
     const timeout = props.timeout ?? Duration.seconds(30);
@@ -430,6 +435,18 @@ export class EnvelopeFunction extends Construct {
           alarm.addAlarmAction(action);
           this.auditAlarms.push(alarm);
         }
+        // A crash or timeout writes no audit log line, so the filters above cannot count it; the
+        // function's own Errors metric does (handled errors are responses, not function errors).
+        const errors = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
+          alarmDescription: `The envelope function ${this.node.path} crashed or timed out (its audit or a caller's request did not finish). Read its log group ${logGroupName}.`,
+          metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        errors.addAlarmAction(action);
+        this.auditAlarms.push(errors);
       }
     }
     if (props.auditSchedule !== undefined) {
@@ -495,7 +512,7 @@ export class EnvelopeFunction extends Construct {
         'cloudtrail:LookupEvents supports no resource-level permissions (Service Authorization Reference); it is the only action on *.');
     }
     acknowledge(fn, ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
-      'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled audit: EventBridge retries invocations that fail to run, failed audits are counted by a metric filter, and the next run covers the next window.');
+      'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled audit: Lambda retries a failed asynchronous invocation twice, a failed audit is counted by a metric filter, a crash or timeout by the function\'s Errors metric (both alarmed with auditFindingsTopic), and the next run audits its own window.');
     acknowledge(fn, ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
       'The function calls only the KMS and CloudTrail APIs and holds no network-reachable data; access is controlled by IAM and the key policy, not by the network.');
     if (props.reservedConcurrentExecutions === undefined) {

@@ -165,11 +165,18 @@ describe('props reach the function', () => {
     expect(stack.resolve(fn.metricAuditFailed().metricName)).toBe('AuditFailed-Stack-Envelope-48404D60');
   });
 
-  test('auditFindingsTopic: three alarms notify the topic', () => {
+  test('auditFindingsTopic: three finding alarms and a function-errors alarm notify the topic', () => {
     const { fn, stack } = build({}, (s) => ({ auditSchedule: events.Schedule.rate(Duration.hours(1)), auditFindingsTopic: new sns.Topic(s, 'Findings') }));
-    expect(fn.auditAlarms).toHaveLength(3);
+    expect(fn.auditAlarms).toHaveLength(4);
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // A crash or timeout writes no audit line: the function's own Errors metric catches it.
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }],
+      AlarmActions: [{ Ref: logicalId(stack.node.findChild('Findings')) }],
+    });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'AuditUnexpectedPrincipals-Stack-Envelope-48404D60',
       Namespace: 'SecureKey/EnvelopeFunction',
@@ -225,6 +232,13 @@ describe('validation', () => {
     ['logGroupName is a token', (s) => ({ logGroupName: new logs.LogGroup(s, 'L').logGroupName }), '\'logGroupName\' is a token.'],
     ['logGroupName has a space', () => ({ logGroupName: '/my logs' }), '\'logGroupName\' is not a valid log group name. Received: /my logs.'],
   ];
+
+  test('fails if the key is not a symmetric encryption key (no data keys, no log group encryption)', () => {
+    const stack = newStack();
+    const key = new SecureKey(stack, 'Hmac', { keySpec: kms.KeySpec.HMAC_256, keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC });
+    const error = synthError(() => new EnvelopeFunction(stack, 'Envelope', { key }));
+    expect(error).toContain('\'key\' is not a symmetric encryption key. Received: HMAC_256 / GENERATE_VERIFY_MAC.');
+  });
 
   test.each(cases)('fails if %s', (_name, props, message) => {
     const stack = newStack();

@@ -282,7 +282,35 @@ export function allowsPolicyUpdate(policy: unknown): boolean {
     s.Effect === 'Allow' && s.Principal !== undefined && actionsMatch(s, [A.PUT_KEY_POLICY_ACTION]).length > 0);
 }
 
-/** Opinion 4: principals that would both manage and use the key. */
+/** An account principal (`arn:...:iam::<account>:root`), resolved or still an `Fn::Join`. */
+function isAccountRoot(principal: string): boolean {
+  return /:root"?(\]\]\})?$/.test(principal) || /^\d{12}$/.test(principal);
+}
+
+/**
+ * Whether the statement allows use only through named AWS services: a `StringEquals`/`StringLike`
+ * `kms:ViaService` condition whose values name services exactly (no wildcard).
+ */
+function isPinnedToViaService(statement: JsonStatement): boolean {
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+    if (!['stringequals', 'stringlike'].includes(operator.toLowerCase())) continue;
+    for (const [key, value] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'kms:viaservice') continue;
+      const values = asArray(value as unknown);
+      if (values.length > 0 && values.every((v) => typeof v !== 'string' || !/[*?]/.test(v))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Opinion 4: principals that would both manage and use the key.
+ *
+ * One exception: use by the account root pinned to `kms:ViaService` is not counted. In a key policy the
+ * root stands for the account's IAM principals, and such a statement lets them use the key only through
+ * that AWS service, on their own behalf (it is how CDK grants a Secrets Manager secret or an integrated
+ * service its access); it does not let anyone use the key directly.
+ */
 export function findManageAndUseOverlap(policy: unknown): string[] {
   const manages = new Set<string>();
   const uses = new Set<string>();
@@ -290,7 +318,10 @@ export function findManageAndUseOverlap(policy: unknown): string[] {
     if (s.Effect !== 'Allow') continue;
     const principals = awsPrincipals(s).filter((p) => p !== '*');
     if (actionsMatch(s, A.MANAGE_ACTIONS).length > 0) principals.forEach((p) => manages.add(p));
-    if (actionsMatch(s, A.USE_ACTIONS).length > 0) principals.forEach((p) => uses.add(p));
+    if (actionsMatch(s, A.USE_ACTIONS).length > 0) {
+      const viaServiceOnly = isPinnedToViaService(s);
+      principals.filter((p) => !(viaServiceOnly && isAccountRoot(p))).forEach((p) => uses.add(p));
+    }
   }
   return [...manages].filter((p) => uses.has(p));
 }

@@ -53,6 +53,13 @@ export interface AccessModel {
   readonly allowAwsServicesOnBehalfOfUsers: boolean;
   /** Already expanded `kms:ViaService` values; empty means users may call KMS directly. */
   readonly usersViaServices: string[];
+  /**
+   * Already expanded `kms:ViaService` values through which the account's IAM principals may use the key
+   * (integrated services such as DynamoDB); empty for none.
+   */
+  readonly accountUseViaServices?: string[];
+  /** The key's account, for `kms:CallerAccount` (needed with `accountUseViaServices`). */
+  readonly account?: string;
 }
 
 /** The actions a key user needs for what the key's usage allows, and nothing administrative. */
@@ -118,6 +125,26 @@ export function accessModelStatements(model: AccessModel): iam.PolicyStatement[]
       principals: [model.accountRoot],
       actions: adminActions(false),
       resources: ['*'],
+    }));
+  }
+  const accountVia = model.accountUseViaServices ?? [];
+  if (accountVia.length > 0) {
+    // The account's IAM principals (CloudFormation's role creating a table, an app reading it) may use the
+    // key only through these services, from this account; their IAM policies must allow it too.
+    const pinned = { 'kms:ViaService': accountVia, 'kms:CallerAccount': model.account };
+    statements.push(new iam.PolicyStatement({
+      sid: 'AccountUseViaServices',
+      principals: [model.accountRoot],
+      actions: A.ACCOUNT_VIA_SERVICE_USE_ACTIONS,
+      resources: ['*'],
+      conditions: { StringEquals: pinned },
+    }));
+    statements.push(new iam.PolicyStatement({
+      sid: 'AccountGrantsViaServices',
+      principals: [model.accountRoot],
+      actions: A.ACCOUNT_VIA_SERVICE_GRANT_ACTIONS,
+      resources: ['*'],
+      conditions: { StringEquals: pinned, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }));
   }
   if (model.administrators.length > 0) {

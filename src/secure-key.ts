@@ -139,6 +139,19 @@ export interface SecureKeyProps {
   readonly viaServices?: string[];
 
   /**
+   * Let the account's IAM principals use the key only through these AWS services (`kms:ViaService`, and
+   * `kms:CallerAccount` this account), as DynamoDB, RDS, EBS and EFS need: the principal that creates the
+   * encrypted resource (CloudFormation's role) and the ones that use it call KMS through the service.
+   * Gives `Decrypt`, `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`, `DescribeKey`, and `CreateGrant`
+   * only with `kms:GrantIsForAWSResource`; never direct use. Their IAM policies must allow it as well.
+   * Short names (`dynamodb`, `rds`, `ec2`, `elasticfilesystem`) become `<name>.<region>.amazonaws.com`;
+   * values with a dot are used as given.
+   *
+   * @default - none: the account's IAM principals cannot use the key, directly or through a service
+   */
+  readonly allowAccountUseViaServices?: string[];
+
+  /**
    * Skip KMS's check that the principal creating the key can update its policy afterwards, and
    * SecureKey's matching synth-time lockout guard. Only for policies whose administrators are
    * intentionally outside this deployment; a wrong policy can make the key unmanageable.
@@ -275,6 +288,13 @@ export class SecureKey extends SecureKeyBase {
     const administrators = props.administrators ?? [];
     const users = props.users ?? [];
     const region = Stack.of(this).region;
+    const accountUseViaServices = props.allowAccountUseViaServices ?? [];
+    for (const service of accountUseViaServices) {
+      if (!Token.isUnresolved(service) && service.trim() === '') {
+        throw propError(path, 'allowAccountUseViaServices', 'contains an empty service name', service,
+          "short service names such as 'dynamodb', 'rds', 'ec2', 'elasticfilesystem', or full kms:ViaService values");
+      }
+    }
 
     this.policy = new iam.PolicyDocument({
       statements: accessModelStatements({
@@ -287,6 +307,8 @@ export class SecureKey extends SecureKeyBase {
         administratorsCanCreateGrants: props.administratorsCanCreateGrants ?? false,
         allowAwsServicesOnBehalfOfUsers: props.allowAwsServicesOnBehalfOfUsers ?? false,
         usersViaServices: (props.viaServices ?? []).map((s) => viaServiceName(s, region)),
+        accountUseViaServices: accountUseViaServices.map((s) => viaServiceName(s, region)),
+        account: Stack.of(this).account,
       }),
     });
     this.keyPolicy = this.policy;

@@ -70,6 +70,14 @@ export const USE_ACTIONS = [
   ...PUBLIC_KEY_ACTIONS,
 ];
 
+/**
+ * What integrated services (DynamoDB, RDS, EBS, EFS) need from the principal that creates or uses a
+ * resource encrypted with the key, through the service: data keys, Decrypt and DescribeKey, plus
+ * CreateGrant (in a statement of its own, with kms:GrantIsForAWSResource).
+ */
+export const ACCOUNT_VIA_SERVICE_USE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
+export const ACCOUNT_VIA_SERVICE_GRANT_ACTIONS = ['kms:CreateGrant'];
+
 /** Data-key actions a service principal needs to publish to an encrypted topic, queue or bucket. */
 export const SERVICE_DATA_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 

@@ -2,6 +2,7 @@
  * SecureKey with CDK's own constructs and grant paths (Secrets Manager, DynamoDB, SNS-to-SQS, KeyGrants,
  * several stacks): each case synthesizes, and the resulting key policy is checked with the evaluator.
  */
+import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import { SecureKey } from '../../src';
@@ -39,5 +40,68 @@ describe('Secrets Manager', () => {
     const stack = newStack();
     new SecureKey(stack, 'Key').withConditions({ viaServices: ['*.amazonaws.com'] }).grantDecrypt(new iam.AccountRootPrincipal());
     expect(synthErrors(stack)[0]).toContain('would both administer and use the key');
+  });
+});
+
+describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS)', () => {
+  const stack = newStack();
+  const { appRole } = roles(stack);
+  const key = new SecureKey(stack, 'Key', { allowAccountUseViaServices: ['dynamodb', 'rds'] });
+  const table = new ddb.Table(stack, 'Table', {
+    partitionKey: { name: 'pk', type: ddb.AttributeType.STRING },
+    encryption: ddb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: key,
+  });
+  table.grantReadWriteData(appRole);
+  const r = resolveKey(key);
+  const deployer = otherPrincipal('CloudFormation role with IAM kms:*', ACCOUNT, KMS_STAR);
+  const ddbVia = `dynamodb.${REGION}.amazonaws.com`;
+  const can = (action: string, extra: object = {}) => authorize(r.keyPolicy, r.keyArn, deployer, { action, ...extra });
+
+  test('writes two account-root statements pinned by kms:ViaService and kms:CallerAccount', () => {
+    expect(synthErrors(stack)).toEqual([]);
+    const via = [ddbVia, `rds.${REGION}.amazonaws.com`];
+    const root = `arn:aws:iam::${ACCOUNT}:root`;
+    const bySid = (sid: string) => r.keyPolicy.Statement.find((s) => s.Sid === sid);
+    expect(bySid('AccountUseViaServices')).toEqual({
+      Sid: 'AccountUseViaServices',
+      Effect: 'Allow',
+      Principal: { AWS: root },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': via, 'kms:CallerAccount': ACCOUNT } },
+    });
+    expect(bySid('AccountGrantsViaServices')).toEqual({
+      Sid: 'AccountGrantsViaServices',
+      Effect: 'Allow',
+      Principal: { AWS: root },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': via, 'kms:CallerAccount': ACCOUNT }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    });
+  });
+
+  test('a role with IAM kms:* can use the key through DynamoDB, not directly nor through another service', () => {
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey']) {
+      expect(can(action, { viaService: ddbVia })).toBe('allowed');
+    }
+    expect(can('kms:CreateGrant', { viaService: ddbVia, grantIsForAwsResource: true })).toBe('allowed');
+    expect(can('kms:CreateGrant', { viaService: ddbVia })).toBe('denied');
+    expect(can('kms:Decrypt')).toBe('denied');
+    expect(can('kms:GenerateDataKey')).toBe('denied');
+    expect(can('kms:CreateGrant', { grantIsForAwsResource: true })).toBe('denied');
+    expect(can('kms:Decrypt', { viaService: `s3.${REGION}.amazonaws.com` })).toBe('denied');
+    expect(can('kms:Encrypt', { viaService: ddbVia })).toBe('denied');
+  });
+
+  test('a role of the account without IAM permissions cannot use the key through DynamoDB', () => {
+    const none = otherPrincipal('no IAM', ACCOUNT, []);
+    expect(authorize(r.keyPolicy, r.keyArn, none, { action: 'kms:Decrypt', viaService: ddbVia })).toBe('denied');
+  });
+
+  test('fails if a service name is empty', () => {
+    expect(() => new SecureKey(newStack(), 'Key', { allowAccountUseViaServices: [''] })).toThrow(
+      "SecureKey Stack/Key: 'allowAccountUseViaServices' contains an empty service name. Received: ''. Allowed: short service names such as 'dynamodb', 'rds', 'ec2', 'elasticfilesystem', or full kms:ViaService values.",
+    );
   });
 });

@@ -11,7 +11,8 @@ import * as A from './private/actions';
  */
 export interface KeyGrantOptions {
   /**
-   * The exact encryption context callers must send: every pair must match and no other keys are allowed.
+   * The exact encryption context callers must send: every pair must match and no other keys are allowed,
+   * except the `requiredEncryptionContextKeys` (with any value) when both are given.
    *
    * @default - any encryption context
    */
@@ -103,11 +104,13 @@ export function grantConditions(options: KeyGrantOptions | undefined, region: st
   }
   if (options.callerAccount !== undefined) equals['kms:CallerAccount'] = options.callerAccount;
   if (Object.keys(equals).length > 0) conditions.StringEquals = equals;
-  if (contextKeys.length > 0) {
-    // Exact context: besides each pair above, no key outside the given set.
-    conditions['ForAllValues:StringEquals'] = { 'kms:EncryptionContextKeys': contextKeys };
-  }
   const required = options.requiredEncryptionContextKeys ?? [];
+  if (contextKeys.length > 0) {
+    // Exactly these pairs, plus the required keys (any value): no key outside that set. Leaving the
+    // required keys out here would make the two conditions impossible to satisfy together.
+    const allowedKeys = [...new Set([...contextKeys, ...required])].sort();
+    conditions['ForAllValues:StringEquals'] = { 'kms:EncryptionContextKeys': allowedKeys };
+  }
   if (required.length > 0) {
     conditions.Null = Object.fromEntries(required.map((k) => [`kms:EncryptionContext:${k}`, 'false']));
   }

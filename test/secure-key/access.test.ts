@@ -133,6 +133,22 @@ describe('conditions', () => {
     expect(can({ viaService: via })).toBe('denied');
   });
 
+  test('an exact context plus required keys allows the pairs with the required keys, and nothing else', () => {
+    const s2 = newStack();
+    const writer = new iam.Role(s2, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
+    const k2 = new SecureKey(s2, 'Key');
+    k2.withConditions({ encryptionContext: { tenant: 'acme' }, requiredEncryptionContextKeys: ['order'] }).grantEncryptDecrypt(writer);
+    const res2 = resolveKey(k2);
+    const caller = res2.roleCaller('writer', writer);
+    const can = (encryptionContext: Record<string, string>) =>
+      authorize(res2.keyPolicy, res2.keyArn, caller, { action: 'kms:GenerateDataKey', encryptionContext });
+    expect(can({ tenant: 'acme', order: '42' })).toBe('allowed');
+    expect(can({ tenant: 'acme' })).toBe('denied');
+    expect(can({ order: '42' })).toBe('denied');
+    expect(can({ tenant: 'other', order: '42' })).toBe('denied');
+    expect(can({ tenant: 'acme', order: '42', extra: 'x' })).toBe('denied');
+  });
+
   test('users may create grants only for AWS resources', () => {
     const user = res.roleCaller('app', rr.appRole);
     expect(authorize(res.keyPolicy, res.keyArn, user, { action: 'kms:CreateGrant', grantIsForAwsResource: true })).toBe('allowed');

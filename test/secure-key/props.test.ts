@@ -347,7 +347,7 @@ describe('grant methods', () => {
         'kms:ViaService': ['s3.us-east-1.amazonaws.com', 'custom.example.com'],
         'kms:CallerAccount': '111111111111',
       },
-      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenant'] },
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['order', 'tenant'] },
       'Null': { 'kms:EncryptionContext:order': 'false' },
     };
     const t = Template.fromStack(stack);

@@ -7,7 +7,7 @@ import {
   KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
   findManageAndUseOverlap, findUnpinnedWildcards, serviceDataKeyStatement, usageActions, viaServiceName,
 } from './key-policy';
-import { SecureKeyBase } from './private/key-base';
+import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import {
   canRotate, checkAlias, checkDays, Described, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
   rangeText, ROTATION_PERIOD_DAYS,
@@ -287,6 +287,7 @@ export class SecureKey extends SecureKeyBase {
     this.allowIamAdministration = props.allowIamAdministration ?? true;
     const administrators = props.administrators ?? [];
     const users = props.users ?? [];
+    for (const principal of [...administrators, ...users]) rejectCrossStackGrantee(this, principal);
     const region = Stack.of(this).region;
     const accountUseViaServices = props.allowAccountUseViaServices ?? [];
     for (const service of accountUseViaServices) {

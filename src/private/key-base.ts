@@ -1,6 +1,7 @@
 import { Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
 import * as A from './actions';
 import { SecureKeyConfigError } from './validation';
 import { expandActions, grantConditions, KeyGrantOptions, usageActions } from '../key-policy';
@@ -13,6 +14,28 @@ const CONTEXT_ACTIONS = new Set([
   ...A.ENCRYPT_ACTIONS, ...A.DECRYPT_ACTIONS, ...A.GENERATE_DATA_KEY_ACTIONS, ...A.GENERATE_DATA_KEY_PAIR_ACTIONS,
   ...A.CREATE_GRANT_ACTIONS,
 ]);
+
+/**
+ * A grantee owned by another stack of the app is named in the key policy by a reference to that stack,
+ * while its IAM policy references the key: the two stacks would depend on each other. CDK's own
+ * KeyGrants answer this by trusting the grantee's whole account, which SecureKey never does.
+ *
+ * @internal
+ */
+export function rejectCrossStackGrantee(key: Resource, grantee: iam.IGrantable): void {
+  const principal = grantee.grantPrincipal;
+  if (!Construct.isConstruct(principal) || !Resource.isOwnedResource(principal)) return;
+  const keyStack = Stack.of(key);
+  const granteeStack = Stack.of(principal);
+  if (granteeStack === keyStack) return;
+  const json = JSON.stringify(keyStack.resolve(principal.policyFragment.principalJson));
+  if (!/"Ref":"(?!AWS::)|"Fn::GetAtt"|"Fn::ImportValue"/.test(json)) return;
+  throw new SecureKeyConfigError(`SecureKey ${key.node.path}: cannot grant to ${principal.node.path}, which is in stack ${granteeStack.node.path}, `
+    + `not in the key's stack ${keyStack.node.path}: the key policy would reference its ARN (${keyStack.node.path} -> ${granteeStack.node.path}) `
+    + `and its IAM policy the key's ARN (${granteeStack.node.path} -> ${keyStack.node.path}), a cyclic reference. Create the principal in the `
+    + 'key\'s stack, or give it a physical name (for a role, roleName) and make the grant in the key\'s stack to its ARN as a string '
+    + '(iam.Role.fromRoleArn(keyStack, id, arn)); KMS needs that principal to exist when it receives the key policy, so its stack must deploy first.');
+}
 
 /**
  * Every grant of a SecureKey-style key, implemented once. A grant writes the same actions and
@@ -177,6 +200,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
   }
 
   private grantActions(grantee: iam.IGrantable, actions: string[], options: KeyGrantOptions | undefined): iam.Grant {
+    rejectCrossStackGrantee(this, grantee);
     const conditions = grantConditions(options, Stack.of(this).region);
     // IAM side: only identities have a policy to add to; for service principals this is a no-op.
     const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.keyArn], conditions });

@@ -3,9 +3,12 @@
  * several stacks): each case synthesizes, and the resulting key policy is checked with the evaluator.
  */
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
+import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import { SecureKey } from '../../src';
+import { SecureKeyConfigError } from '../../src/private/validation';
 import { KMS_STAR, otherPrincipal, resolveKey } from '../support/access-report';
 import { authorize } from '../support/kms-access';
 import { ACCOUNT, newStack, REGION, roles, synthErrors } from '../support/secure-key-fixtures';
@@ -103,5 +106,50 @@ describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS)', () => {
     expect(() => new SecureKey(newStack(), 'Key', { allowAccountUseViaServices: [''] })).toThrow(
       "SecureKey Stack/Key: 'allowAccountUseViaServices' contains an empty service name. Received: ''. Allowed: short service names such as 'dynamodb', 'rds', 'ec2', 'elasticfilesystem', or full kms:ViaService values.",
     );
+  });
+});
+
+describe('grantees in another stack', () => {
+  function twoStacks() {
+    const app = new App();
+    const env = { account: ACCOUNT, region: REGION };
+    const keyStack = new Stack(app, 'KeyStack', { env });
+    const appStack = new Stack(app, 'AppStack', { env });
+    return { app, keyStack, appStack, key: new SecureKey(keyStack, 'Key') };
+  }
+  const message = 'SecureKey KeyStack/Key: cannot grant to AppStack/Reader, which is in stack AppStack, not in the key\'s stack KeyStack: '
+    + 'the key policy would reference its ARN (KeyStack -> AppStack) and its IAM policy the key\'s ARN (AppStack -> KeyStack), '
+    + 'a cyclic reference. Create the principal in the key\'s stack, or give it a physical name (for a role, roleName) and make the '
+    + 'grant in the key\'s stack to its ARN as a string (iam.Role.fromRoleArn(keyStack, id, arn)); KMS needs that principal to exist '
+    + 'when it receives the key policy, so its stack must deploy first.';
+
+  test('fails with a clear message if a role of another stack with a generated name is granted', () => {
+    const { appStack, key } = twoStacks();
+    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => key.grantDecrypt(reader)).toThrow(SecureKeyConfigError);
+    expect(() => key.grantDecrypt(reader)).toThrow(message);
+  });
+
+  test('the same through a CDK grant (a bucket of the other stack encrypted with the key)', () => {
+    const { appStack, key } = twoStacks();
+    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    const bucket = new s3.Bucket(appStack, 'Bucket', { encryptionKey: key });
+    expect(() => bucket.grantRead(reader)).toThrow(message);
+  });
+
+  test('fails the same way for users and administrators of another stack', () => {
+    const { keyStack, appStack } = twoStacks();
+    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => new SecureKey(keyStack, 'Key2', { users: [reader] })).toThrow('SecureKey KeyStack/Key2: cannot grant to AppStack/Reader');
+    expect(() => new SecureKey(keyStack, 'Key3', { administrators: [reader] })).toThrow('SecureKey KeyStack/Key3: cannot grant to AppStack/Reader');
+  });
+
+  test('the documented fix synthesizes: a named role, granted in the key\'s stack by its ARN', () => {
+    const { app, keyStack, appStack, key } = twoStacks();
+    new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'reader' });
+    keyStack.addDependency(appStack);
+    key.grantDecrypt(iam.Role.fromRoleArn(keyStack, 'Reader', `arn:aws:iam::${ACCOUNT}:role/reader`));
+    const template = JSON.stringify(app.synth().getStackByName('KeyStack').template);
+    expect(template).toContain(`"Principal":{"AWS":"arn:aws:iam::${ACCOUNT}:role/reader"}`);
   });
 });

@@ -369,6 +369,15 @@ export class SecureKey extends SecureKeyBase {
     return new KeyGrantsWithConditions(this, conditions);
   }
 
+  /**
+   * CDK's grants object for this key (`kms.KeyGrants`), set to write every grant into the key policy as
+   * well as the grantee's IAM policy (IAM alone cannot grant use of a SecureKey). Its wildcard actions
+   * become exact ones in the key policy; the grantee's IAM policy keeps CDK's wildcards.
+   */
+  public get grants(): kms.KeyGrants {
+    return kms.KeyGrants.fromKey(this, false);
+  }
+
   /** The key's alias names, `alias/` included. */
   public get aliasNames(): string[] {
     return [...this.aliasConstructs.keys()];

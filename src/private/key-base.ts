@@ -65,8 +65,35 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * nobody both manages and uses the key, someone can update the policy) run over it at synth.
    */
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
-    this.policy.addStatements(statement);
+    this.policy.addStatements(this.withExactActions(statement));
     return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  /**
+   * An Allow statement with KMS wildcards (as CDK's KeyGrants and other constructs write them) becomes
+   * one with the exact actions this key supports. Deny statements keep their wildcards: narrowing a Deny
+   * to today's action names would weaken it.
+   */
+  private withExactActions(statement: iam.PolicyStatement): iam.PolicyStatement {
+    if (statement.effect === iam.Effect.DENY || !statement.actions.some((a) => a.includes('*'))) return statement;
+    const supported = this.supportedActionSet();
+    const actions: string[] = [];
+    for (const action of statement.actions) {
+      if (!action.includes('*')) {
+        actions.push(action);
+        continue;
+      }
+      const exact = expandActions([action]).filter((a) => !a.includes('*') && supported.has(a));
+      if (exact.length === 0) {
+        throw new SecureKeyConfigError(`SecureKey ${this.node.path}: addToResourcePolicy asked for ${action}; SecureKey writes exact KMS action names only, and ${action} matches no action a '${this.keySpec}' key with keyUsage '${this.keyUsage}' supports. Name the actions.`);
+      }
+      actions.push(...exact);
+    }
+    return statement.copy({ actions: [...new Set(actions)] });
+  }
+
+  private supportedActionSet(): Set<string> {
+    return new Set([...usageActions(this.keySpec, this.keyUsage), ...A.ADMIN_ACTIONS, ...A.SERVICE_GRANT_ACTIONS, 'kms:RetireGrant']);
   }
 
   /**
@@ -187,7 +214,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
 
   /** Exact actions this key supports; named actions it cannot perform are an error, wildcard matches are filtered. */
   private supportedActions(method: string, actions: string[]): string[] {
-    const supported = new Set([...usageActions(this.keySpec, this.keyUsage), ...A.ADMIN_ACTIONS, ...A.SERVICE_GRANT_ACTIONS, 'kms:RetireGrant']);
+    const supported = this.supportedActionSet();
     const unsupported = actions.filter((a) => !a.includes('*') && A.USE_ACTIONS.includes(a) && !supported.has(a));
     if (unsupported.length > 0) {
       throw new SecureKeyConfigError(`SecureKey ${this.node.path}: ${method} asked for ${unsupported.join(', ')}, which a '${this.keySpec}' key with keyUsage '${this.keyUsage}' cannot perform. Allowed use actions: ${usageActions(this.keySpec, this.keyUsage).join(', ')}.`);

@@ -5,6 +5,7 @@
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import { SecureKey } from '../../src';
@@ -151,5 +152,87 @@ describe('grantees in another stack', () => {
     key.grantDecrypt(iam.Role.fromRoleArn(keyStack, 'Reader', `arn:aws:iam::${ACCOUNT}:role/reader`));
     const template = JSON.stringify(app.synth().getStackByName('KeyStack').template);
     expect(template).toContain(`"Principal":{"AWS":"arn:aws:iam::${ACCOUNT}:role/reader"}`);
+  });
+});
+
+describe('KeyGrants and addToResourcePolicy: exact actions in the key policy', () => {
+  const WILDCARD = /"kms:[A-Za-z]*\*"/;
+
+  test('key.grants writes into the key policy, with exact actions and no data-key-pair actions', () => {
+    const stack = newStack();
+    const { appRole } = roles(stack);
+    const key = new SecureKey(stack, 'Key');
+    expect(key.grants).toBeInstanceOf(kms.KeyGrants);
+    key.grants.encryptDecrypt(appRole);
+    expect(synthErrors(stack)).toEqual([]);
+    const r = resolveKey(key);
+    const statement = r.keyPolicy.Statement.find((s) => JSON.stringify(s.Principal).includes('AppRole'));
+    expect(statement?.Action).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext']);
+    expect(JSON.stringify(r.keyPolicy)).not.toMatch(WILDCARD);
+    const app = r.roleCaller('app', appRole);
+    expect(authorize(r.keyPolicy, r.keyArn, app, { action: 'kms:Decrypt' })).toBe('allowed');
+    expect(authorize(r.keyPolicy, r.keyArn, app, { action: 'kms:GenerateDataKeyPair' })).toBe('denied');
+  });
+
+  test('key.grants.admin gives exact administrative actions and no use (GetPublicKey is not a symmetric key action)', () => {
+    const stack = newStack();
+    const { adminRole } = roles(stack);
+    const key = new SecureKey(stack, 'Key');
+    key.grants.admin(adminRole);
+    expect(synthErrors(stack)).toEqual([]);
+    const r = resolveKey(key);
+    expect(JSON.stringify(r.keyPolicy)).not.toMatch(WILDCARD);
+    const admin = r.roleCaller('admin', adminRole);
+    expect(authorize(r.keyPolicy, r.keyArn, admin, { action: 'kms:PutKeyPolicy' })).toBe('allowed');
+    for (const a of ['kms:Decrypt', 'kms:GetPublicKey', 'kms:GenerateDataKey']) expect(authorize(r.keyPolicy, r.keyArn, admin, { action: a })).toBe('denied');
+  });
+
+  test('addToResourcePolicy expands kms:GenerateDataKey* and kms:ReEncrypt* in Allow statements', () => {
+    const stack = newStack();
+    const key = new SecureKey(stack, 'Key');
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/reader`)],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      resources: ['*'],
+    }));
+    const r = resolveKey(key);
+    expect(r.keyPolicy.Statement[1].Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+  });
+
+  test('a Deny statement keeps its wildcard (narrowing a Deny would weaken it)', () => {
+    const stack = newStack();
+    const key = new SecureKey(stack, 'Key');
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['kms:*'], resources: ['*'],
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }));
+    expect(resolveKey(key).keyPolicy.Statement[1].Action).toBe('kms:*');
+  });
+
+  test('fails if addToResourcePolicy gets a wildcard that matches no action of the key', () => {
+    const stack = newStack();
+    const key = new SecureKey(stack, 'Key');
+    expect(() => key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/reader`)], actions: ['kms:Sign*'], resources: ['*'],
+    }))).toThrow("SecureKey Stack/Key: addToResourcePolicy asked for kms:Sign*; SecureKey writes exact KMS action names only, and kms:Sign* matches no action a 'SYMMETRIC_DEFAULT' key with keyUsage 'ENCRYPT_DECRYPT' supports. Name the actions.");
+  });
+
+  test('CDK grants through grant() get GenerateDataKey and GenerateDataKeyWithoutPlaintext, not the pair actions', () => {
+    const stack = newStack();
+    const { appRole } = roles(stack);
+    const key = new SecureKey(stack, 'Key');
+    new s3.Bucket(stack, 'Bucket', { encryptionKey: key }).grantReadWrite(appRole);
+    const policy = JSON.stringify(resolveKey(key).keyPolicy);
+    expect(policy).toContain('"kms:GenerateDataKeyWithoutPlaintext"');
+    expect(policy).not.toContain('GenerateDataKeyPair');
+    expect(policy).not.toMatch(WILDCARD);
+  });
+
+  test('grant() still gives the pair actions when they are named', () => {
+    const stack = newStack();
+    const { appRole } = roles(stack);
+    const key = new SecureKey(stack, 'Key');
+    key.grant(appRole, 'kms:GenerateDataKeyPair');
+    expect(JSON.stringify(resolveKey(key).keyPolicy)).toContain('"Action":"kms:GenerateDataKeyPair"');
   });
 });

@@ -215,7 +215,7 @@ export function cloudTrailStatements(trailArn: string, trailContextArn: string):
   ];
 }
 
-/** A service principal that publishes to an encrypted topic/queue, only through the named services. */
+/** A service principal that publishes to an encrypted topic/queue, from one account (and optionally resources, services). */
 export function serviceDataKeyStatement(
   sid: string, servicePrincipal: string, viaServices: string[], sourceAccount?: string, sourceArns?: string[],
 ): iam.PolicyStatement {

@@ -188,10 +188,11 @@ export interface CloudTrailAccessOptions {
 /** Options for the service-principal helpers (`allowEventBridge`, `allowSns`, `allowS3`). */
 export interface ServiceAccessOptions {
   /**
-   * The services through which the service principal may use the key (`kms:ViaService`); short names
-   * such as `sns` become `sns.<region>.amazonaws.com`. An empty list removes the condition.
+   * Also require that the service principal use the key through these services (`kms:ViaService`); short
+   * names such as `sqs` become `sqs.<region>.amazonaws.com`. Opt-in: AWS does not document
+   * `kms:ViaService` for these service principals, so test deliveries before relying on it.
    *
-   * @default - the encrypted destinations that service publishes to (see each method)
+   * @default - no kms:ViaService condition
    */
   readonly viaServices?: string[];
 
@@ -417,32 +418,32 @@ export class SecureKey extends SecureKeyBase {
 
   /**
    * Lets EventBridge deliver to targets encrypted with the key (an encrypted SNS topic or SQS queue):
-   * `GenerateDataKey` and `Decrypt` for `events.amazonaws.com`, via SNS and SQS by default.
+   * `GenerateDataKey` and `Decrypt` for `events.amazonaws.com`, from `sourceAccount` (default this account).
    */
   public allowEventBridge(options: ServiceAccessOptions = {}): void {
-    this.allowServicePrincipal('EventBridge', 'events.amazonaws.com', ['sns', 'sqs'], options);
+    this.allowServicePrincipal('EventBridge', 'events.amazonaws.com', options);
   }
 
   /**
    * Lets SNS deliver to SQS queues encrypted with the key: `GenerateDataKey` and `Decrypt` for
-   * `sns.amazonaws.com`, via SQS by default.
+   * `sns.amazonaws.com`, from `sourceAccount` (default this account).
    */
   public allowSns(options: ServiceAccessOptions = {}): void {
-    this.allowServicePrincipal('Sns', 'sns.amazonaws.com', ['sqs'], options);
+    this.allowServicePrincipal('Sns', 'sns.amazonaws.com', options);
   }
 
   /**
    * Lets S3 send event notifications to SNS topics and SQS queues encrypted with the key:
-   * `GenerateDataKey` and `Decrypt` for `s3.amazonaws.com`, via SNS and SQS by default. (Objects in a
-   * bucket encrypted with the key need no S3 access: the callers' own grants apply.)
+   * `GenerateDataKey` and `Decrypt` for `s3.amazonaws.com`, from `sourceAccount` (default this account).
+   * (Objects in a bucket encrypted with the key need no S3 access: the callers' own grants apply.)
    */
   public allowS3(options: ServiceAccessOptions = {}): void {
-    this.allowServicePrincipal('S3', 's3.amazonaws.com', ['sns', 'sqs'], options);
+    this.allowServicePrincipal('S3', 's3.amazonaws.com', options);
   }
 
-  private allowServicePrincipal(name: string, principal: string, defaultVia: string[], options: ServiceAccessOptions): void {
+  private allowServicePrincipal(name: string, principal: string, options: ServiceAccessOptions): void {
     const stack = Stack.of(this);
-    const via = (options.viaServices ?? defaultVia).map((s) => viaServiceName(s, stack.region));
+    const via = (options.viaServices ?? []).map((s) => viaServiceName(s, stack.region));
     this.addToResourcePolicy(serviceDataKeyStatement(`${name}DataKeys`, principal, via, options.sourceAccount ?? stack.account, options.sourceArns));
   }
 

@@ -174,6 +174,37 @@ describe('conditions', () => {
   });
 });
 
+describe('service-principal helpers', () => {
+  const s = newStack();
+  const k = new SecureKey(s, 'Key');
+  k.allowEventBridge();
+  k.allowSns({ sourceArns: [`arn:aws:sns:${REGION}:${ACCOUNT}:orders`] });
+  k.allowS3({ viaServices: ['sqs'] });
+  const res = resolveKey(k);
+  const service = (name: string): Caller => ({ label: name, service: name, account: ACCOUNT, iamStatements: [] });
+
+  test('by default they need no kms:ViaService, only this account as the source', () => {
+    const events = service('events.amazonaws.com');
+    expect(authorize(res.keyPolicy, res.keyArn, events, { action: 'kms:GenerateDataKey', sourceAccount: ACCOUNT })).toBe('allowed');
+    expect(authorize(res.keyPolicy, res.keyArn, events, { action: 'kms:GenerateDataKey', sourceAccount: '999999999999' })).toBe('denied');
+    const statement = res.keyPolicy.Statement.find((x) => x.Sid === 'EventBridgeDataKeys');
+    expect(statement?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+  });
+
+  test('sourceArns narrows to those resources', () => {
+    const sns = service('sns.amazonaws.com');
+    const req = (sourceArn: string) => ({ action: 'kms:Decrypt', sourceAccount: ACCOUNT, sourceArn });
+    expect(authorize(res.keyPolicy, res.keyArn, sns, req(`arn:aws:sns:${REGION}:${ACCOUNT}:orders`))).toBe('allowed');
+    expect(authorize(res.keyPolicy, res.keyArn, sns, req(`arn:aws:sns:${REGION}:${ACCOUNT}:other`))).toBe('denied');
+  });
+
+  test('viaServices is opt-in', () => {
+    const s3p = service('s3.amazonaws.com');
+    expect(authorize(res.keyPolicy, res.keyArn, s3p, { action: 'kms:GenerateDataKey', sourceAccount: ACCOUNT, viaService: `sqs.${REGION}.amazonaws.com` })).toBe('allowed');
+    expect(authorize(res.keyPolicy, res.keyArn, s3p, { action: 'kms:GenerateDataKey', sourceAccount: ACCOUNT })).toBe('denied');
+  });
+});
+
 describe('README', () => {
   test('the who-can-do-what table in README.md is the evaluator\'s table for the README key', () => {
     const s = newStack();

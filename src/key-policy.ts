@@ -310,6 +310,38 @@ export function findUnpinnedWildcards(policy: unknown): number[] {
     s.Effect === 'Allow' && awsPrincipals(s).includes('*') && !isPinnedToAccount(s) ? [i] : []);
 }
 
+/** Each service principal of a statement (`logs.us-east-1.amazonaws.com`), as a string. */
+function servicePrincipals(statement: JsonStatement): string[] {
+  const p = statement.Principal;
+  if (p && typeof p === 'object' && 'Service' in p) {
+    return asArray((p as { Service: unknown }).Service).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+  }
+  return [];
+}
+
+const SERVICE_SCOPING_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'kms:viaservice', 'kms:calleraccount'];
+
+function isScopedForService(statement: JsonStatement): boolean {
+  for (const block of Object.values(statement.Condition ?? {})) {
+    for (const key of Object.keys(block).map((k) => k.toLowerCase())) {
+      if (SERVICE_SCOPING_KEYS.includes(key) || key.startsWith('kms:encryptioncontext:')) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Allow statements to service principals with no condition that ties them to the key owner's resources:
+ * any AWS customer's resource of that service could make the service use the key (confused deputy).
+ */
+export function findUnscopedServicePrincipals(policy: unknown): Array<{ index: number; sid?: string; services: string[] }> {
+  return statementsOf(policy).flatMap((s, index) => {
+    const services = servicePrincipals(s);
+    if (s.Effect !== 'Allow' || services.length === 0 || isScopedForService(s)) return [];
+    return [{ index, sid: (s as { Sid?: string }).Sid, services }];
+  });
+}
+
 /** Opinion 3: someone must be able to call PutKeyPolicy afterwards. */
 export function allowsPolicyUpdate(policy: unknown): boolean {
   return statementsOf(policy).some((s) =>

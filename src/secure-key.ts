@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { KeyGrantsWithConditions } from './key-grants';
 import {
   KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
-  findManageAndUseOverlap, findUnpinnedWildcards, serviceDataKeyStatement, usageActions, viaServiceName,
+  findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, serviceDataKeyStatement, usageActions, viaServiceName,
 } from './key-policy';
 import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import {
@@ -453,6 +453,15 @@ export class SecureKey extends SecureKeyBase {
     const errors: string[] = [];
     for (const i of findUnpinnedWildcards(policy)) {
       errors.push(`SecureKey ${path}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
+    }
+    for (const u of findUnscopedServicePrincipals(policy)) {
+      const sns = u.services.includes('sns.amazonaws.com')
+        ? ' If CDK\'s SqsSubscription added it, set the feature flag @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption to true in cdk.json (it adds aws:SourceArn).'
+        : '';
+      errors.push(`SecureKey ${path}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
+        + 'without a condition that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
+        + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>), '
+        + `for example with allowEventBridge/allowSns/allowS3({ sourceArns }).${sns}`);
     }
     for (const p of findManageAndUseOverlap(policy)) {
       errors.push(`SecureKey ${path}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);

@@ -7,6 +7,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import { SecureKey } from '../../src';
 import { SecureKeyConfigError } from '../../src/private/validation';
@@ -234,5 +237,36 @@ describe('KeyGrants and addToResourcePolicy: exact actions in the key policy', (
     const key = new SecureKey(stack, 'Key');
     key.grant(appRole, 'kms:GenerateDataKeyPair');
     expect(JSON.stringify(resolveKey(key).keyPolicy)).toContain('"Action":"kms:GenerateDataKeyPair"');
+  });
+});
+
+describe('SNS to an encrypted SQS queue (SqsSubscription)', () => {
+  function subscribe(restrict: boolean) {
+    const app = new App({ context: { '@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption': restrict } });
+    const stack = new Stack(app, 'Stack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new SecureKey(stack, 'Key');
+    const queue = new sqs.Queue(stack, 'Queue', { encryptionMasterKey: key });
+    new sns.Topic(stack, 'Topic').addSubscription(new subs.SqsSubscription(queue));
+    return { stack, key };
+  }
+
+  test('fails synth without CDK\'s restrictSqsDescryption feature flag (the statement has no condition)', () => {
+    const { stack } = subscribe(false);
+    const [message] = synthErrors(stack);
+    expect(message).toContain('allows the service principal sns.amazonaws.com without a condition');
+    expect(message).toContain('@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption');
+  });
+
+  test('synthesizes with the flag: SNS may use the key only for that topic', () => {
+    const { stack, key } = subscribe(true);
+    expect(synthErrors(stack)).toEqual([]);
+    const r = resolveKey(key);
+    const snsCaller = { label: 'sns', service: 'sns.amazonaws.com', account: ACCOUNT, iamStatements: [] };
+    const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:Topic`;
+    const statement = r.keyPolicy.Statement.find((x) => JSON.stringify(x.Principal).includes('sns.amazonaws.com'));
+    expect(statement?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': expect.any(String) } });
+    const allowedArn = String(statement?.Condition?.ArnEquals['aws:SourceArn']);
+    expect(authorize(r.keyPolicy, r.keyArn, snsCaller, { action: 'kms:GenerateDataKey', sourceArn: allowedArn })).toBe('allowed');
+    expect(authorize(r.keyPolicy, r.keyArn, snsCaller, { action: 'kms:GenerateDataKey', sourceArn: `${topicArn}-other` })).toBe('denied');
   });
 });

@@ -241,6 +241,42 @@ describe('opinions enforced at synth', () => {
     expect(synthErrors(stack)[0]).toContain('SecureKey Stack/Key: key policy statement 1 allows a wildcard principal without a condition that pins it to an account');
   });
 
+  test('fails if a statement allows a service principal without a source or KMS condition', () => {
+    const stack = newStack();
+    const k = new SecureKey(stack, 'Key');
+    k.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'Delivery', principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
+    }));
+    expect(synthErrors(stack)[0]).toContain(
+      "SecureKey Stack/Key: key policy statement 1 (Sid 'Delivery') allows the service principal events.amazonaws.com without a condition "
+      + 'that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
+      + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>), '
+      + 'for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',
+    );
+  });
+
+  test.each([
+    [{ StringEquals: { 'aws:SourceAccount': '111111111111' } }],
+    [{ ArnLike: { 'aws:SourceArn': 'arn:aws:sns:us-east-1:111111111111:t' } }],
+    [{ StringEquals: { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' } }],
+    [{ StringEquals: { 'kms:CallerAccount': '111111111111' } }],
+    [{ StringEquals: { 'kms:EncryptionContext:aws:sqs:arn': 'arn:aws:sqs:us-east-1:111111111111:q' } }],
+  ])('a service principal with %j is accepted', (conditions) => {
+    const stack = newStack();
+    new SecureKey(stack, 'Key').addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'], conditions,
+    }));
+    expect(synthErrors(stack)).toEqual([]);
+  });
+
+  test('a Deny for a service principal needs no condition', () => {
+    const stack = newStack();
+    new SecureKey(stack, 'Key').addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY, principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'],
+    }));
+    expect(synthErrors(stack)).toEqual([]);
+  });
+
   test('a wildcard principal pinned with kms:CallerAccount is accepted', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key');
@@ -327,7 +363,7 @@ describe('grant methods', () => {
   test('service principals are granted in the key policy only', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key');
-    k.grantEncryptDecrypt(new iam.ServicePrincipal('logging.s3.amazonaws.com'));
+    k.withConditions({ callerAccount: '111111111111' }).grantEncryptDecrypt(new iam.ServicePrincipal('logging.s3.amazonaws.com'));
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::IAM::Policy', 0);
     t.hasResourceProperties('AWS::KMS::Key', {

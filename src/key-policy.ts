@@ -342,10 +342,19 @@ export function findUnscopedServicePrincipals(policy: unknown): Array<{ index: n
   });
 }
 
-/** Opinion 3: someone must be able to call PutKeyPolicy afterwards. */
+/**
+ * Opinion 3: someone must be able to call PutKeyPolicy afterwards. Only an Allow of PutKeyPolicy to
+ * named AWS principals (not services, not a wildcard) without conditions counts, and only for the
+ * principals no unconditional Deny of PutKeyPolicy covers. (A conditional Deny is taken as written: it
+ * is usually an exception such as "unless MFA", and the principal can meet it.)
+ */
 export function allowsPolicyUpdate(policy: unknown): boolean {
-  return statementsOf(policy).some((s) =>
-    s.Effect === 'Allow' && s.Principal !== undefined && actionsMatch(s, [A.PUT_KEY_POLICY_ACTION]).length > 0);
+  const statements = statementsOf(policy).filter((s) => actionsMatch(s, [A.PUT_KEY_POLICY_ACTION]).length > 0);
+  const denied = new Set(statements
+    .filter((s) => s.Effect === 'Deny' && s.Condition === undefined)
+    .flatMap((s) => awsPrincipals(s)));
+  return statements.some((s) => s.Effect === 'Allow' && s.Condition === undefined
+    && awsPrincipals(s).some((p) => p !== '*' && !denied.has(p) && !denied.has('*')));
 }
 
 /** An account principal (`arn:...:iam::<account>:root`), resolved or still an `Fn::Join`. */

@@ -343,7 +343,7 @@ export class SecureKey extends SecureKeyBase {
     for (const alias of aliases) this.addAlias(alias);
 
     if (!this.allowIamAdministration) {
-      Annotations.of(this).addInfo('Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
+      Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
     this.node.addValidation({ validate: () => this.checkPolicy() });
   }

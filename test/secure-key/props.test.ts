@@ -1,5 +1,5 @@
 import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { SecureKey, SecureKeyProps } from '../../src';
@@ -198,6 +198,54 @@ describe('opinions enforced at synth', () => {
     const [message] = synthErrors(stack);
     expect(message).toContain("SecureKey Stack/Key: no principal could update this key's policy after deployment (no statement allows kms:PutKeyPolicy)");
     expect(message).toContain("set 'bypassPolicyLockoutSafetyCheck: true'");
+  });
+
+  const LOCKOUT = "no principal could update this key's policy after deployment";
+
+  test('fails the lockout guard if only a service principal is allowed PutKeyPolicy (the reviewer\'s bypass)', () => {
+    const stack = newStack();
+    const k = new SecureKey(stack, 'Key', { allowIamAdministration: false });
+    const foo = new iam.ServicePrincipal('foo.amazonaws.com');
+    k.addToResourcePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [foo], actions: ['kms:*'], resources: ['*'] }));
+    k.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [foo], actions: ['kms:Put*'], resources: ['*'], conditions: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+    }));
+    expect(synthErrors(stack)[0]).toContain(LOCKOUT);
+  });
+
+  test('fails the lockout guard if the only PutKeyPolicy statement has a condition', () => {
+    const stack = newStack();
+    const k = new SecureKey(stack, 'Key', { allowIamAdministration: false });
+    k.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/admin')], actions: ['kms:PutKeyPolicy'], resources: ['*'],
+      conditions: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+    }));
+    expect(synthErrors(stack)[0]).toContain(LOCKOUT);
+  });
+
+  test('fails the lockout guard if an explicit Deny of PutKeyPolicy covers the administrators', () => {
+    const stack = newStack();
+    const { adminRole } = roles(stack);
+    const k = new SecureKey(stack, 'Key', { allowIamAdministration: false, administrators: [adminRole] });
+    k.addToResourcePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['kms:PutKeyPolicy'], resources: ['*'] }));
+    expect(synthErrors(stack)[0]).toContain(LOCKOUT);
+  });
+
+  test('a Deny of PutKeyPolicy for someone else does not trip the lockout guard', () => {
+    const stack = newStack();
+    const { adminRole, appRole } = roles(stack);
+    const k = new SecureKey(stack, 'Key', { allowIamAdministration: false, administrators: [adminRole] });
+    k.addToResourcePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, principals: [appRole], actions: ['kms:PutKeyPolicy'], resources: ['*'] }));
+    expect(synthErrors(stack)).toEqual([]);
+  });
+
+  test('warns (not only informs) that the deploy role must be an administrator when IAM administration is off', () => {
+    const stack = newStack();
+    const { adminRole } = roles(stack);
+    new SecureKey(stack, 'Key', { allowIamAdministration: false, administrators: [adminRole] });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('The role that deploys this stack'));
+    expect(warnings).toHaveLength(1);
+    expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('The role that deploys this stack'))).toHaveLength(0);
   });
 
   test('named administrators satisfy the lockout guard without IAM administration', () => {

@@ -173,7 +173,10 @@ export function accessModelStatements(model: AccessModel): iam.PolicyStatement[]
         principals: model.users,
         actions: A.SERVICE_GRANT_ACTIONS,
         resources: ['*'],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        // The users' own kms:ViaService limit applies to the grants services create for them too.
+        conditions: via.length > 0
+          ? { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': via } }
+          : { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }));
     }
   }

@@ -125,6 +125,7 @@ export interface SecureKeyProps {
   /**
    * Let AWS services use the key on the users' behalf: users may create, list and revoke grants only
    * for AWS resources (`kms:GrantIsForAWSResource`), as EBS, RDS and other integrated services need.
+   * With `viaServices`, only through those services.
    *
    * @default false
    */

@@ -156,6 +156,18 @@ describe('conditions', () => {
     expect(authorize(res.keyPolicy, res.keyArn, user, { action: 'kms:CreateGrant' })).toBe('denied');
   });
 
+  test('with viaServices, users create grants for AWS resources only through those services', () => {
+    const s2 = newStack();
+    const rr2 = roles(s2);
+    const k2 = new SecureKey(s2, 'Key', { users: [rr2.appRole], allowAwsServicesOnBehalfOfUsers: true, viaServices: ['ec2'] });
+    const res2 = resolveKey(k2);
+    const user = res2.roleCaller('app', rr2.appRole);
+    const grant = (extra: object) => authorize(res2.keyPolicy, res2.keyArn, user, { action: 'kms:CreateGrant', grantIsForAwsResource: true, ...extra });
+    expect(grant({ viaService: `ec2.${REGION}.amazonaws.com` })).toBe('allowed');
+    expect(grant({})).toBe('denied');
+    expect(grant({ viaService: `rds.${REGION}.amazonaws.com` })).toBe('denied');
+  });
+
   test('CloudWatch Logs can encrypt only for the named log group', () => {
     const logs: Caller = { label: 'logs', service: `logs.${REGION}.amazonaws.com`, account: ACCOUNT, iamStatements: [] };
     const ctx = (name: string) => ({ 'aws:logs:arn': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}` });

@@ -89,8 +89,9 @@ export interface SecureKeyProps {
 
   /**
    * Principals that manage the key (policy, aliases, rotation, enable/disable, tags, deletion, list and
-   * revoke grants) and can never use it: no Encrypt, Decrypt, GenerateDataKey, ReEncrypt, Sign or
-   * GenerateMac, and no CreateGrant unless `administratorsCanCreateGrants` is set.
+   * revoke grants) and cannot use it: no Encrypt, Decrypt, GenerateDataKey, ReEncrypt, Sign or
+   * GenerateMac, and no CreateGrant unless `administratorsCanCreateGrants` is set. (Being able to call
+   * PutKeyPolicy, an administrator could first rewrite the key policy; CloudTrail records that.)
    *
    * @default - no named administrators (the account administers the key through IAM, see `allowIamAdministration`)
    */

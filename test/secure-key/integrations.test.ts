@@ -2,15 +2,15 @@
  * SecureKey with CDK's own constructs and grant paths (Secrets Manager, DynamoDB, SNS-to-SQS, KeyGrants,
  * several stacks): each case synthesizes, and the resulting key policy is checked with the evaluator.
  */
-import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
+import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import { SecureKey } from '../../src';
 import { SecureKeyConfigError } from '../../src/private/validation';
 import { KMS_STAR, otherPrincipal, resolveKey } from '../support/access-report';
@@ -206,7 +206,10 @@ describe('KeyGrants and addToResourcePolicy: exact actions in the key policy', (
     const stack = newStack();
     const key = new SecureKey(stack, 'Key');
     key.addToResourcePolicy(new iam.PolicyStatement({
-      effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['kms:*'], resources: ['*'],
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:*'],
+      resources: ['*'],
       conditions: { Bool: { 'aws:SecureTransport': 'false' } },
     }));
     expect(resolveKey(key).keyPolicy.Statement[1].Action).toBe('kms:*');

@@ -217,7 +217,9 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key', { allowIamAdministration: false });
     k.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/admin')], actions: ['kms:PutKeyPolicy'], resources: ['*'],
+      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/admin')],
+      actions: ['kms:PutKeyPolicy'],
+      resources: ['*'],
       conditions: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
     }));
     expect(synthErrors(stack)[0]).toContain(LOCKOUT);

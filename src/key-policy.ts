@@ -258,9 +258,17 @@ export function expandActions(actions: string[]): string[] {
   return [...out];
 }
 
+// Compiled once per pattern: the checks run over every statement of every key at synth.
+const wildcardCache = new Map<string, RegExp>();
+
 export function wildcardRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
+  let re = wildcardCache.get(pattern);
+  if (!re) {
+    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${escaped}$`, 'i');
+    wildcardCache.set(pattern, re);
+  }
+  return re;
 }
 
 // ---- Checks over the resolved policy (JSON as CloudFormation will see it) -------------------------
@@ -286,8 +294,10 @@ function statementsOf(policy: unknown): JsonStatement[] {
 }
 
 function actionsMatch(statement: JsonStatement, candidates: string[]): string[] {
-  const patterns = asArray(statement.Action).map(wildcardRegExp);
-  return candidates.filter((c) => patterns.some((p) => p.test(c)));
+  const actions = asArray(statement.Action);
+  const exact = new Set(actions.filter((a) => !/[*?]/.test(a)).map((a) => a.toLowerCase()));
+  const patterns = actions.filter((a) => /[*?]/.test(a)).map(wildcardRegExp);
+  return candidates.filter((c) => exact.has(c.toLowerCase()) || patterns.some((p) => p.test(c)));
 }
 
 /** Each AWS principal of a statement as a comparable string; `*` for a wildcard. */

@@ -20,11 +20,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
+  // KeyPolicyChecks is a cdk-nag NagPack, so users who apply it bring cdk-nag themselves.
+  peerDeps: ['cdk-nag@^3.0.2'],
+
   devDeps: [
     '@aws-sdk/client-kms@^3.1162.0',
     '@aws-sdk/client-cloudtrail@^3.1137.0',
     '@aws-crypto/client-node@^5.0.2',
-    'cdk-nag@^3.0.2',
     'fast-check@^4.10.2',
     'esbuild@^0.28.2',
     'ajv@^8.20.0',

@@ -2,6 +2,7 @@ import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack, Tags, Token } f
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { KeyAudit, KeyAuditOptions } from './key-audit';
 import { KeyGrantsWithConditions } from './key-grants';
 import {
   KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
@@ -161,6 +162,16 @@ export interface SecureKeyProps {
    * @default false
    */
   readonly bypassPolicyLockoutSafetyCheck?: boolean;
+
+  /**
+   * Audit the key with CloudTrail: a trail (created, or an existing one), an alarm on DisableKey and
+   * ScheduleKeyDeletion of this key, an EventBridge rule on its sensitive events, both to an encrypted
+   * topic (`alarmEmails` subscribes addresses), optionally a scheduled usage report. A `KeyAudit` named
+   * `<id>Audit` is created beside the key, with its own audit key (never this one). `{}` gives the defaults.
+   *
+   * @default - no auditing
+   */
+  readonly audit?: KeyAuditOptions;
 }
 
 /** Options for `allowCloudWatchLogs`. */
@@ -231,6 +242,8 @@ export class SecureKey extends SecureKeyBase {
   private readonly aliasConstructs = new Map<string, kms.Alias>();
   private readonly bypassLockoutCheck: boolean;
   private readonly allowIamAdministration: boolean;
+  /** The CloudTrail audit of this key (trail, alarms, event rule), when the `audit` prop is set. */
+  public readonly audit?: KeyAudit;
   /** Log group ARNs of the one CloudWatch Logs statement (created by the first allowCloudWatchLogs). */
   private cloudWatchLogGroupArns?: string[];
 
@@ -348,6 +361,9 @@ export class SecureKey extends SecureKeyBase {
       Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
     this.node.addValidation({ validate: () => this.checkPolicy() });
+
+    // Beside the key, not inside it: the key's tags and removal policy are not the audit's.
+    if (props.audit !== undefined) this.audit = new KeyAudit(scope, `${id}Audit`, { ...props.audit, keys: [this] });
   }
 
   /** Adds an alias (the `alias/` prefix is optional). */

@@ -1,7 +1,7 @@
 /**
  * A small, realistic app: an application bucket and log group encrypted with one SecureKey, an admin
- * role that manages the key, an app role that uses it, and the envelope Lambda over the key. Tests
- * synthesize it; examples/synth.ts prints it.
+ * role that manages the key, an app role that uses it, the envelope Lambda over the key, and a CloudTrail
+ * audit of the key (trail, alarm, event rule). Tests synthesize it; examples/synth.ts prints it.
  */
 import { App, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { EnvelopeFunction, SecureKey } from '../src';
 
 export const EXAMPLE_LOG_GROUP_NAME = '/secure-key-example/app';
+export const EXAMPLE_SECURITY_EMAIL = 'security@example.com';
 
 export class SecureKeyExampleStack extends Stack {
   public readonly key: SecureKey;
@@ -38,6 +39,9 @@ export class SecureKeyExampleStack extends Stack {
       aliases: ['secure-key-example/data'],
       administrators: [this.adminRole],
       users: [this.appRole],
+      // CloudTrail audit: a trail, an alarm on DisableKey/ScheduleKeyDeletion of this key and a rule on its
+      // sensitive events, all to a topic encrypted with a separate audit key.
+      audit: { alarmEmails: [EXAMPLE_SECURITY_EMAIL] },
     });
     // The log group has a fixed name: a generated one would make the key policy depend on the log group
     // and the log group on the key.

@@ -17,7 +17,7 @@ export function auditedKeyStack(audit: KeyAuditOptions = {}): { stack: Stack; ke
   return { stack, key, audit: key.audit! };
 }
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
+export type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
 
 /** The template with intrinsics resolved to placeholder strings (ARNs of this app become readable). */
 export function resolvedResources(stack: Stack): Resources {
@@ -25,8 +25,9 @@ export function resolvedResources(stack: Stack): Resources {
   return (resolveIntrinsics(tpl, envFor(tpl)) as { Resources: Resources }).Resources;
 }
 
-export function resourcesOfType(stack: Stack, type: string): Array<{ id: string; props: Record<string, unknown>; dependsOn: string[] }> {
-  return Object.entries(resolvedResources(stack)).filter(([, r]) => r.Type === type)
+export function resourcesOfType(stack: Stack | Resources, type: string): Array<{ id: string; props: Record<string, unknown>; dependsOn: string[] }> {
+  const resources = stack instanceof Stack ? resolvedResources(stack) : stack;
+  return Object.entries(resources).filter(([, r]) => r.Type === type)
     .map(([id, r]) => ({ id, props: r.Properties, dependsOn: r.DependsOn ?? [] }));
 }
 

@@ -335,6 +335,9 @@ export class KeyAudit extends Construct {
       });
       this.logGroup = logGroup;
 
+      const lifecycleRules: s3.LifecycleRule[] = [{
+        expiration, noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }];
       let bucket = props.trailBucket;
       if (bucket === undefined) {
         this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
@@ -344,7 +347,7 @@ export class KeyAudit extends Construct {
           versioned: true,
           // Object ownership is left to CDK: it depends on whether the app delivers access logs by ACL
           // or by bucket policy (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy).
-          lifecycleRules: [{ expiration: expiration, noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+          lifecycleRules,
           removalPolicy: RemovalPolicy.RETAIN,
         });
         bucket = new s3.Bucket(this, 'TrailBucket', {
@@ -357,7 +360,7 @@ export class KeyAudit extends Construct {
           objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
           serverAccessLogsBucket: this.accessLogsBucket,
           serverAccessLogsPrefix: 'trail-bucket/',
-          lifecycleRules: [{ expiration: expiration, noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+          lifecycleRules,
           removalPolicy: RemovalPolicy.RETAIN,
         });
       }
@@ -366,11 +369,16 @@ export class KeyAudit extends Construct {
       const fromTrail = { 'aws:SourceArn': this.trailArn };
       const cloudTrailPrincipal = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
       const aclCheck = bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'CloudTrailAclCheck', principals: [cloudTrailPrincipal], actions: ['s3:GetBucketAcl'], resources: [bucket.bucketArn],
+        sid: 'CloudTrailAclCheck',
+        principals: [cloudTrailPrincipal],
+        actions: ['s3:GetBucketAcl'],
+        resources: [bucket.bucketArn],
         conditions: { StringEquals: fromTrail },
       }));
       bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'CloudTrailWrite', principals: [cloudTrailPrincipal], actions: ['s3:PutObject'],
+        sid: 'CloudTrailWrite',
+        principals: [cloudTrailPrincipal],
+        actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects(`AWSLogs/${stack.account}/*`)],
         conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...fromTrail } },
       }));

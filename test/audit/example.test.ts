@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { resourcesOfType, Resources } from './support';
-import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { buildExampleApp, EXAMPLE_SECURITY_EMAIL } from '../../examples/app';
 import { resolveKey } from '../support/access-report';
+import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 
 describe('the example app audits its key', () => {
   const { stack } = buildExampleApp();

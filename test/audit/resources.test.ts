@@ -22,7 +22,11 @@ describe('created trail (Security Hub CloudTrail.1-7)', () => {
   test('one multi-Region, logging, validated trail with read and write management events and no excluded source', () => {
     expect(resourcesOfType(stack, 'AWS::CloudTrail::Trail')).toHaveLength(1);
     expect(trail.props).toMatchObject({
-      TrailName: TRAIL_NAME, IsLogging: true, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true,
+      TrailName: TRAIL_NAME,
+      IsLogging: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      EnableLogFileValidation: true,
       EventSelectors: [{ IncludeManagementEvents: true, ReadWriteType: 'All' }],
     });
     expect(JSON.stringify(trail.props)).not.toContain('ExcludeManagementEventSources');
@@ -42,7 +46,8 @@ describe('created trail (Security Hub CloudTrail.1-7)', () => {
     expect(policy.props.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [{
-        Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${LOG_GROUP_NAME}:log-stream:${ACCOUNT}_CloudTrail_*`,
       }],
     });
@@ -76,7 +81,11 @@ describe('created trail (Security Hub CloudTrail.1-7)', () => {
       expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       { Sid: 'CloudTrailAclCheck', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl', Resource: bucketArn, Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN } } },
       {
-        Sid: 'CloudTrailWrite', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `${bucketArn}/AWSLogs/${ACCOUNT}/*`,
+        Sid: 'CloudTrailWrite',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `${bucketArn}/AWSLogs/${ACCOUNT}/*`,
         Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': TRAIL_ARN } },
       },
     ]));
@@ -95,7 +104,11 @@ describe('the audit key policy', () => {
 
   test('CloudTrail: GenerateDataKey pinned by aws:SourceArn and the aws:cloudtrail:arn context, DescribeKey by aws:SourceArn', () => {
     expect(byId.CloudTrailEncryptLogs).toEqual({
-      Sid: 'CloudTrailEncryptLogs', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:GenerateDataKey', Resource: '*',
+      Sid: 'CloudTrailEncryptLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 'kms:GenerateDataKey',
+      Resource: '*',
       Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN }, StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': TRAIL_ARN } },
     });
     expect(byId.CloudTrailDescribeKey).toMatchObject({ Action: 'kms:DescribeKey', Condition: { StringEquals: { 'aws:SourceArn': TRAIL_ARN } } });
@@ -121,7 +134,11 @@ describe('the audit key policy', () => {
     ['EventBridgeDataKeys', 'events.amazonaws.com'],
   ])('%s: %s may publish to the encrypted topic, from this account only', (sid, principal) => {
     expect(byId[sid]).toEqual({
-      Sid: sid, Effect: 'Allow', Principal: { Service: principal }, Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*',
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: { Service: principal },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
     });
     expect(authorize(r.keyPolicy, r.keyArn, service(principal), { action: 'kms:GenerateDataKey', sourceAccount: ACCOUNT })).toBe('allowed');
@@ -166,8 +183,15 @@ describe('alarms, event rule and topic', () => {
     const alarms = resourcesOfType(stack, 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(1);
     expect(alarms[0].props).toMatchObject({
-      Namespace: 'SecureKey/KeyAudit', MetricName: metricName, Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: [topic.id],
+      Namespace: 'SecureKey/KeyAudit',
+      MetricName: metricName,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic.id],
     });
     expect(audit.alarms).toHaveLength(1);
   });
@@ -195,11 +219,19 @@ describe('alarms, event rule and topic', () => {
     expect((policy.props.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: topic.id, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
       {
-        Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topic.id,
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.id,
         Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
       },
       {
-        Sid: expect.stringMatching(/^EventBridgePublish/), Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Resource: topic.id,
+        Sid: expect.stringMatching(/^EventBridgePublish/),
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.id,
         Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:placeholder:${REGION}:${ACCOUNT}:${rule.id}` } },
       },
     ]);
@@ -274,7 +306,8 @@ describe('replaceable parts', () => {
     const patterns = resourcesOfType(stack, 'AWS::Logs::MetricFilter').map((f) => String(f.props.FilterPattern));
     expect(patterns[1]).toContain(`"${imported.keyArn}"`);
     const [rule] = resourcesOfType(stack, 'AWS::Events::Rule');
-    expect((rule.props.EventPattern as { detail: { resources: { ARN: string[] } } }).detail.resources.ARN).toEqual([resolveKey(a).keyArn, imported.keyArn]);
+    const pattern = rule.props.EventPattern as { detail: { resources: { ARN: string[] } } };
+    expect(pattern.detail.resources.ARN).toEqual([resolveKey(a).keyArn, imported.keyArn]);
   });
 
   test('usage report: an EnvelopeFunction per key on the schedule, alarming to the topic, its data-key use fenced off', () => {
@@ -298,7 +331,8 @@ describe('compliance evidence', () => {
   test('a created trail records CloudTrail.1-7 and CIS 3.1, 3.2, 3.4, 3.5 as satisfied; CloudWatch.7 only with the account-wide alarm', () => {
     const { audit } = auditedKeyStack();
     const records = complianceRecords(audit);
-    const status = (framework: string, control: string): string | undefined => records.find((r) => r.framework === framework && r.control === control)?.status;
+    const status = (framework: string, control: string): string | undefined =>
+      records.find((r) => r.framework === framework && r.control === control)?.status;
     for (const c of ['CloudTrail.1', 'CloudTrail.2', 'CloudTrail.3', 'CloudTrail.4', 'CloudTrail.5', 'CloudTrail.6', 'CloudTrail.7', 'CloudWatch.16']) {
       expect([c, status('AWS Security Hub', c)]).toEqual([c, 'satisfied']);
     }

@@ -3,3 +3,5 @@ export * from './secure-key';
 export * from './key-grants';
 export type { KeyGrantOptions } from './key-policy';
 export * from './envelope-function';
+export * from './checks/key-policy-checks';
+export * from './access/key-access-report';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
@@ -56,7 +56,7 @@ describe('KeyPolicyChecks', () => {
     const s = stack();
     const role = new iam.Role(s, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['*'] }));
-    new SecureKey(s, 'Short', { pendingWindow: require('aws-cdk-lib').Duration.days(7) });
+    new SecureKey(s, 'Short', { pendingWindow: Duration.days(7) });
     const report = new KeyPolicyChecks().validateScope(s);
     expect(report.violations.map((v) => [v.ruleName, v.severity])).toEqual([
       ['KeyPolicy-KP6[policy_RoleDefaultPolicy5FFB7DAB:Statement[0]]', 'error'],

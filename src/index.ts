@@ -5,3 +5,4 @@ export type { KeyGrantOptions } from './key-policy';
 export * from './envelope-function';
 export * from './checks/key-policy-checks';
 export * from './access/key-access-report';
+export * from './compliance-evidence';

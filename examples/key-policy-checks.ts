@@ -10,7 +10,6 @@ export function keyPolicyChecksExample(app: App = new App()): { stack: Stack; ha
   // --- begin readme ---
   const pack = new KeyPolicyChecks(app);
   Validations.of(app).addPlugins(pack); // every KMS key and IAM policy of the app, at synth
-
   const stack = new Stack(app, 'Payments', { env: { account: '111111111111', region: 'eu-west-1' } });
   const handWritten = new kms.Key(stack, 'HandWritten', {
     enableKeyRotation: true,

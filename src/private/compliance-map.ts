@@ -42,7 +42,8 @@ export function complianceMap(scope: IConstruct): ComplianceMapJson {
     for (const r of records) {
       const id = `${r.framework} ${r.control}`;
       const entry = byId.get(id) ?? { framework: r.framework, control: r.control, evidence: [] };
-      entry.evidence.push({ constructPath: c.node.path, ...(logicalId ? { logicalId } : {}), status: r.status, setting: r.setting, evidence: r.evidence });
+      const where = { constructPath: c.node.path, ...(logicalId ? { logicalId } : {}) };
+      entry.evidence.push({ ...where, status: r.status, setting: r.setting, evidence: r.evidence });
       byId.set(id, entry);
     }
   }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -5,6 +7,9 @@ import { SecureKeyExampleStack } from '../../examples/app';
 import { KeyAccess, KeyAccessReport, SecureKey } from '../../src';
 import { ACCOUNT, REGION } from '../support/secure-key-fixtures';
 
+const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+
+/** The README's app: `adminRole` and `appRole`. */
 function readmeStack() {
   const stack = new Stack(new App(), 'App', { env: { account: ACCOUNT, region: REGION } });
   const adminRole = new iam.Role(stack, 'adminRole', { assumedBy: new iam.AccountRootPrincipal() });
@@ -22,6 +27,7 @@ describe('KeyAccessReport', () => {
     expect(report.accessOf('App/adminRole', 'PutKeyPolicy')).toBe(KeyAccess.ALLOWED);
     expect(report.accessOf(`IAM principals of account ${ACCOUNT} (this account)`, 'Decrypt')).toBe(KeyAccess.NONE);
     expect(report.toMarkdown()).toMatchSnapshot();
+    expect(README).toContain(report.toMarkdown().split('\n\n')[0]);
   });
 
   test('a default kms.Key: the account\'s IAM decides every operation, grants included', () => {
@@ -34,6 +40,7 @@ describe('KeyAccessReport', () => {
     expect(report.accessOf('App/appRole', 'Decrypt')).toBe(KeyAccess.ALLOWED);
     expect(report.accessOf('App/appRole', 'PutKeyPolicy')).toBe(KeyAccess.NONE);
     expect(report.toMarkdown()).toMatchSnapshot();
+    expect(README).toContain(report.toMarkdown().split('\n\n')[0]);
   });
 
   test('JSON: rows, cells with conditions, and each column\'s exact actions', () => {

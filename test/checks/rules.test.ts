@@ -2,11 +2,11 @@
  * Each rule of KeyPolicyChecks alone, as a pure function of a resource: named non-compliant cases and a
  * compliant one.
  */
+import { KeyPolicyRule } from '../../src/checks/rule';
 import {
   adminAndUse, createGrantUnconditioned, iamDecryptAllKeys, pendingWindowShort, policyLockout, rootFullAccess,
   rotationDisabled, servicePrincipalUnscoped, wildcardPrincipal,
 } from '../../src/checks/rules';
-import { KeyPolicyRule } from '../../src/checks/rule';
 import { normalize, ResourceJson } from '../../src/private/policy/json';
 
 const ROOT = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };

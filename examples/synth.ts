@@ -1,11 +1,10 @@
 /**
- * Synthesizes the example app to cdk.out/ and prints what it made: stacks, resources by type, and who
- * can do what with the key (from the offline KMS authorization evaluator).
+ * Synthesizes the example app to cdk.out/ and prints what it made: stacks, resources by type, who can do
+ * what with the key (KeyAccessReport), and the KeyPolicyChecks findings of the template.
  */
 import * as path from 'node:path';
 import { buildExampleApp } from './app';
-import { KMS_STAR, otherPrincipal, resolveKey, TABLE_REQUESTS } from '../test/support/access-report';
-import { accessTable } from '../test/support/kms-access';
+import { KeyAccessReport, KeyPolicyChecks } from '../src';
 
 const outdir = path.join(__dirname, '..', 'cdk.out');
 const { app, stack } = buildExampleApp(outdir);
@@ -19,16 +18,10 @@ for (const artifact of assembly.stacks) {
   for (const [type, n] of [...counts].sort()) console.log(`  ${String(n).padStart(3)}  ${type}`);
 }
 
-const r = resolveKey(stack.key, assembly.getStackByName(stack.stackName).template);
 console.log(`\nWho can do what with ${stack.key.node.path}:\n`);
-console.log(accessTable({
-  keyPolicy: r.keyPolicy,
-  keyArn: r.keyArn,
-  callers: [
-    r.roleCaller('KeyAdminRole', stack.adminRole),
-    r.roleCaller('AppRole', stack.appRole),
-    otherPrincipal('other IAM principal with kms:*', r.account, KMS_STAR),
-    otherPrincipal('another account', '222222222222', KMS_STAR),
-  ],
-  requests: TABLE_REQUESTS,
-}));
+console.log(KeyAccessReport.of(stack.key).toMarkdown());
+
+const violations = new KeyPolicyChecks().validateScope(stack).violations;
+console.log(`\nKeyPolicyChecks: ${violations.length === 0 ? 'no findings' : ''}`);
+for (const v of violations) console.log(`  ${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+console.log('Compliance map: Metadata["cdk-secure-key:compliance"] of the template');

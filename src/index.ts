@@ -4,3 +4,6 @@ export * from './key-grants';
 export type { KeyGrantOptions } from './key-policy';
 export * from './envelope-function';
 export * from './key-audit';
+export * from './checks/key-policy-checks';
+export * from './access/key-access-report';
+export * from './compliance-evidence';

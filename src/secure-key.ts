@@ -8,9 +8,12 @@ import {
   KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
   findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, serviceDataKeyStatement, usageActions, viaServiceName,
 } from './key-policy';
+import { recordCompliance } from './private/compliance';
+import { emitComplianceMap } from './private/compliance-map';
 import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
+import { keyComplianceRecords } from './private/key-compliance';
 import {
-  canRotate, checkAlias, checkDays, Described, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
+  canRotate, checkAlias, checkDays, Described, durationDays, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
   rangeText, ROTATION_PERIOD_DAYS,
 } from './private/validation';
 
@@ -353,6 +356,18 @@ export class SecureKey extends SecureKeyBase {
     for (const user of users) {
       iam.Grant.addToPrincipal({ grantee: user, actions: usageActions(this.keySpec, this.keyUsage), resourceArns: [this.keyArn] });
     }
+
+    // Compliance evidence: which settings satisfy which control, in the template's Metadata.
+    recordCompliance(this, keyComplianceRecords({
+      rotatable,
+      rotationEnabled: this.keyRotationEnabled,
+      pendingWindowDays: durationDays(pendingWindow),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      allowIamAdministration: this.allowIamAdministration,
+      administratorsCanCreateGrants: props.administratorsCanCreateGrants ?? false,
+      bypassPolicyLockoutSafetyCheck: this.bypassLockoutCheck,
+    }));
+    emitComplianceMap(Stack.of(this));
 
     for (const [k, v] of Object.entries(props.tags ?? {})) Tags.of(this).add(k, v);
     for (const alias of aliases) this.addAlias(alias);

@@ -1,0 +1,56 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { KEY_POLICY_RULES } from './rules';
+import { RULE_ID_PREFIX } from '../private/analysis/template';
+import { normalize, ResourceJson } from '../private/policy/json';
+
+const RULE_TYPES = new Set(KEY_POLICY_RULES.flatMap((r) => r.resourceTypes));
+
+/**
+ * A cdk-nag pack that reads key policies and the IAM policies around them, for every KMS key of the app
+ * (not only SecureKeys). Rule ids are `KeyPolicy-KP1` to `KeyPolicy-KP9`; statement-level findings carry
+ * the statement (`KeyPolicy-KP1[Sid:Everyone]`), so one can be acknowledged alone.
+ *
+ * Register it like any cdk-nag 3 pack: `Validations.of(app).addPlugins(new KeyPolicyChecks(app))`, or call
+ * `new KeyPolicyChecks().validateScope(stack)` in a test.
+ */
+export class KeyPolicyChecks extends NagPack {
+  public readonly name = RULE_ID_PREFIX;
+
+  constructor(scope?: IConstruct, props?: NagPackProps) {
+    super(scope, props);
+    this.packName = RULE_ID_PREFIX;
+  }
+
+  protected checkResource(node: CfnResource): void {
+    if (!RULE_TYPES.has(node.cfnResourceType)) return;
+    const resource = resourceJson(node);
+    for (const rule of KEY_POLICY_RULES) {
+      if (!rule.resourceTypes.includes(node.cfnResourceType)) continue;
+      this.applyRule({
+        ruleSuffixOverride: rule.code,
+        info: rule.info,
+        explanation: rule.explanation,
+        level: rule.level === 'error' ? NagMessageLevel.ERROR : NagMessageLevel.WARN,
+        node,
+        rule: (): NagRuleResult => {
+          const findings = rule.check(resource);
+          if (findings.length === 0) return NagRuleCompliance.COMPLIANT;
+          // A finding about the resource as a whole (no statement) is plain non-compliance.
+          if (findings.some((f) => f.id === undefined)) return NagRuleCompliance.NON_COMPLIANT;
+          return [...new Set(findings.map((f) => f.id!))];
+        },
+      });
+    }
+  }
+}
+
+/** The resource as CloudFormation will see it: resolved, then intrinsics made symbolic. */
+function resourceJson(node: CfnResource): ResourceJson {
+  const stack = Stack.of(node);
+  const logicalId = stack.resolve(node.logicalId) as string;
+  const cfn = stack.resolve(node._toCloudFormation()) as { Resources: Record<string, { Properties?: unknown }> };
+  const properties = cfn.Resources[logicalId]?.Properties ?? {};
+  return { logicalId, type: node.cfnResourceType, properties: normalize(properties) as Record<string, unknown>, constructPath: node.node.path };
+}

@@ -110,7 +110,8 @@ export class SecureReplicaKey extends SecureKeyBase {
     // principals' own stack, so their stack does not depend on this one.
     const principalStackArn = (g: iam.IGrantable) => replicaArn(stackOfGrantee(g) ?? primaryStack, this.region, primary.keyId);
     for (const admin of source.administrators) {
-      iam.Grant.addToPrincipal({ grantee: admin, actions: adminActions(source.administratorsCanCreateGrants), resourceArns: [principalStackArn(admin)] });
+      const actions = adminActions(source.administratorsCanCreateGrants);
+      iam.Grant.addToPrincipal({ grantee: admin, actions, resourceArns: [principalStackArn(admin)] });
     }
     for (const user of source.users) {
       iam.Grant.addToPrincipal({ grantee: user, actions: usageActions(this.keySpec, this.keyUsage), resourceArns: [principalStackArn(user)] });

@@ -10,11 +10,11 @@ import {
 import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
 import { Replication } from './private/replica-settings';
-import { SecureReplicaKey } from './replica-key';
 import {
   canRotate, checkAlias, checkDays, Described, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
   rangeText, ROTATION_PERIOD_DAYS, SecureKeyConfigError,
 } from './private/validation';
+import { SecureReplicaKey } from './replica-key';
 
 /** Properties of a SecureKey. */
 export interface SecureKeyProps {
@@ -393,7 +393,7 @@ export class SecureKey extends SecureKeyBase {
       allowIamAdministration: this.allowIamAdministration,
     });
     this.multiRegion = this._replication !== undefined;
-    for (const region of props.replicaRegions ?? []) addReplicaInRegion(this, region);
+    for (const replicaRegion of props.replicaRegions ?? []) addReplicaInRegion(this, replicaRegion);
   }
 
   /**

@@ -21,7 +21,9 @@ export interface ResolvedKeySettings {
  * Makes the key a multi-Region primary when asked, and returns its replica set (undefined for a
  * single-Region key). Replicas are added afterwards, once the key is complete (aliases included).
  */
-export function setUpMultiRegion(key: SecureKey, resource: kms.CfnKey, props: SecureKeyProps, settings: ResolvedKeySettings): Replication<SecureReplicaKey> | undefined {
+export function setUpMultiRegion(
+  key: SecureKey, resource: kms.CfnKey, props: SecureKeyProps, settings: ResolvedKeySettings,
+): Replication<SecureReplicaKey> | undefined {
   const path = key.node.path;
   const replicaRegions = props.replicaRegions ?? [];
   if (props.multiRegion === false && replicaRegions.length > 0) {
@@ -101,7 +103,7 @@ export function addReplicaInRegion(key: SecureKey, region: string): SecureReplic
     stack = existing;
   } else {
     throw propError(key.node.path, 'replicaRegions', `needs the construct id '${id}' for the replica stack, and another construct has it`,
-      region, `a free id; or create the stack yourself and call addReplica(stack)`);
+      region, 'a free id; or create the stack yourself and call addReplica(stack)');
   }
   return key.addReplica(stack);
 }

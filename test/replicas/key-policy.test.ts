@@ -4,11 +4,11 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ACCOUNT, primaryStack, primaryWithReplicas, replicaPropsOf, REPLICA_REGIONS, templateOf } from './fixtures';
 import { SecureKey, SecureReplicaKey } from '../../src';
 import { KMS_STAR, otherPrincipal } from '../support/access-report';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { authorize, Caller, PolicyJson, Statement } from '../support/kms-access';
-import { ACCOUNT, primaryStack, primaryWithReplicas, replicaPropsOf, REPLICA_REGIONS, templateOf } from './fixtures';
 
 describe('key policy snapshots: a primary and two replicas', () => {
   const { stack, key } = primaryWithReplicas();

@@ -2,15 +2,14 @@
  * A multi-Region primary and its replicas: what each stack holds, how the primary's ARN crosses Regions,
  * rotation, aliases, and resources of a replica Region using the replica.
  */
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Duration } from 'aws-cdk-lib';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { SecureKey } from '../../src';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ACCOUNT, primaryStack, primaryWithReplicas, regionStack, replicaPropsOf, REPLICA_REGIONS, templateOf } from './fixtures';
+import { SecureKey } from '../../src';
 
 function statementsFor(policy: { Statement: Array<Record<string, unknown>> }, sid: string): Array<Record<string, unknown>> {
   return policy.Statement.filter((s) => s.Sid === sid);

@@ -7,15 +7,21 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { primaryWithReplicas, templateOf } from './fixtures';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { sharedPath } from '../support/shared';
-import { primaryWithReplicas, templateOf } from './fixtures';
 
 function validatorFor(file: string): ValidateFunction {
   const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as { properties: object; definitions?: object; required?: string[]; additionalProperties?: boolean };
   // Registry schemas carry keywords ajv does not know (insertionOrder, tagging...): ignore them, no formats.
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  return ajv.compile({ type: 'object', properties: schema.properties, definitions: schema.definitions ?? {}, required: schema.required ?? [], additionalProperties: schema.additionalProperties ?? false });
+  return ajv.compile({
+    type: 'object',
+    properties: schema.properties,
+    definitions: schema.definitions ?? {},
+    required: schema.required ?? [],
+    additionalProperties: schema.additionalProperties ?? false,
+  });
 }
 
 const SCHEMA_SETS = [['provider', ''], ['registry us-east-1', 'registry-us-east-1']] as const;
@@ -24,7 +30,9 @@ const TYPES: Record<string, string> = { 'AWS::KMS::ReplicaKey': 'aws-kms-replica
 function kmsResources(stack: Stack): Array<{ type: string; id: string; props: Record<string, unknown> }> {
   const tpl = templateOf(stack);
   const resolved = resolveIntrinsics(tpl, envFor(tpl as never, { region: stack.region })) as ReturnType<typeof templateOf>;
-  return Object.entries(resolved.Resources).filter(([, r]) => TYPES[r.Type] !== undefined).map(([id, r]) => ({ type: r.Type, id, props: r.Properties }));
+  return Object.entries(resolved.Resources)
+    .filter(([, r]) => TYPES[r.Type] !== undefined)
+    .map(([id, r]) => ({ type: r.Type, id, props: r.Properties }));
 }
 
 describe.each(SCHEMA_SETS)('CloudFormation schemas (%s)', (_name, dir) => {

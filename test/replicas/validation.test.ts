@@ -3,8 +3,8 @@ import { Annotations as CdkAnnotations, App, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnKey, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { SecureKey, SecureReplicaKey } from '../../src';
 import { ACCOUNT, appSynthErrors, primaryStack, primaryWithReplicas, regionStack } from './fixtures';
+import { SecureKey, SecureReplicaKey } from '../../src';
 
 describe('replicaRegions', () => {
   test('fails if it names the primary\'s own Region', () => {
@@ -131,7 +131,7 @@ describe('addReplica and SecureReplicaKey', () => {
     const { key } = primaryWithReplicas();
     expect(() => key.replicaKey('us-west-2')).toThrow(
       "SecureKey Primary/Key: has no replica in 'us-west-2'. Replica Regions: 'eu-west-1', 'ap-southeast-2'. Add one with 'replicaRegions' or addReplica(stack).");
-    expect(() => new SecureKey(primaryStack(), 'Single').replicaKey('eu-west-1')).toThrow("Replica Regions: none.");
+    expect(() => new SecureKey(primaryStack(), 'Single').replicaKey('eu-west-1')).toThrow('Replica Regions: none.');
   });
 
   test('a grant on the replica to a role of the primary\'s stack fails (the two stacks would reference each other)', () => {

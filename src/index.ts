@@ -7,3 +7,4 @@ export * from './key-audit';
 export * from './checks/key-policy-checks';
 export * from './access/key-access-report';
 export * from './compliance-evidence';
+export * from './replica-key';

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -12,10 +12,13 @@ import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
 import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
+import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
+import { Replication } from './private/replica-settings';
 import {
   canRotate, checkAlias, checkDays, Described, durationDays, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
-  rangeText, ROTATION_PERIOD_DAYS,
+  rangeText, ROTATION_PERIOD_DAYS, SecureKeyConfigError,
 } from './private/validation';
+import { SecureReplicaKey } from './replica-key';
 
 /** Properties of a SecureKey. */
 export interface SecureKeyProps {
@@ -175,6 +178,32 @@ export interface SecureKeyProps {
    * @default - no auditing
    */
   readonly audit?: KeyAuditOptions;
+
+  // ---- Multi-Region keys ----
+
+  /**
+   * Make the key a multi-Region primary key (`MultiRegion`), which can have replicas in other Regions of the
+   * same account and partition. KMS cannot convert a key: on a key that is already deployed, turning this on
+   * (or off) cannot update it. CloudFormation fails the update, and the only way to a multi-Region key is a
+   * new key with new key material (a new construct id), which cannot decrypt what the old key encrypted:
+   * keep the old key (`RemovalPolicy.RETAIN`) until its data is re-encrypted under the new one. Synth warns
+   * (`cdk-secure-key:multiRegionIsANewKey`) whenever this is on; acknowledge the warning once the key was
+   * created multi-Region.
+   *
+   * @default - true when `replicaRegions` is set, false otherwise
+   */
+  readonly multiRegion?: boolean;
+
+  /**
+   * Regions in which to create a replica (`AWS::KMS::ReplicaKey`), each in a stack of that Region that the
+   * key creates in the same app (`<primary stack id>-replicas-<region>`, with the primary's account and
+   * `crossRegionReferences: true`); use `replicaKey(region).stack` to add resources there. To put a replica in
+   * a stack of your own, call `addReplica(stack)` instead. Needs a concrete env on the key's stack. Makes the
+   * key multi-Region (see `multiRegion`).
+   *
+   * @default - no replicas
+   */
+  readonly replicaRegions?: string[];
 }
 
 /** Options for `allowCloudWatchLogs`. */
@@ -249,6 +278,14 @@ export class SecureKey extends SecureKeyBase {
   public readonly audit?: KeyAudit;
   /** Log group ARNs of the one CloudWatch Logs statement (created by the first allowCloudWatchLogs). */
   private cloudWatchLogGroupArns?: string[];
+  /** Whether the key is a multi-Region primary key. */
+  public readonly multiRegion: boolean;
+  /**
+   * The multi-Region set: what replicas copy and which exist (undefined for a single-Region key).
+   *
+   * @internal
+   */
+  public readonly _replication?: Replication<SecureReplicaKey>;
 
   constructor(scope: Construct, id: string, props: SecureKeyProps = {}) {
     super(scope, id);
@@ -377,8 +414,42 @@ export class SecureKey extends SecureKeyBase {
     }
     this.node.addValidation({ validate: () => this.checkPolicy() });
 
+    // ---- Multi-Region primary and replicas ----
+    this._replication = setUpMultiRegion(this, resource, props, {
+      keyRotationEnabled: this.keyRotationEnabled,
+      pendingWindowInDays,
+      allowIamAdministration: this.allowIamAdministration,
+    });
+    this.multiRegion = this._replication !== undefined;
+    for (const replicaRegion of props.replicaRegions ?? []) addReplicaInRegion(this, replicaRegion);
+
     // Beside the key, not inside it: the key's tags and removal policy are not the audit's.
     if (props.audit !== undefined) this.audit = new KeyAudit(scope, `${id}Audit`, { ...props.audit, keys: [this] });
+  }
+
+  /**
+   * Creates a replica of this multi-Region key in `stack`, a stack of another Region of the same account
+   * created with `crossRegionReferences: true` and a concrete env. Constructs of that stack can use the
+   * replica, and their grants land in its key policy.
+   */
+  public addReplica(stack: Stack): SecureReplicaKey {
+    return new SecureReplicaKey(stack, `Replica${Names.uniqueId(this)}`, { primary: this });
+  }
+
+  /** The replica of this key in `region`, an `IKey` of that Region; fails if there is none. */
+  public replicaKey(region: string): SecureReplicaKey {
+    const found = this.replicaKeys.find((r) => r.region === region);
+    if (!found) {
+      const regions = this.replicaKeys.map((r) => `'${r.region}'`).join(', ') || 'none';
+      throw new SecureKeyConfigError(`SecureKey ${this.node.path}: has no replica in '${region}'. Replica Regions: ${regions}. `
+        + "Add one with 'replicaRegions' or addReplica(stack).");
+    }
+    return found;
+  }
+
+  /** The key's replicas, in the order they were created. */
+  public get replicaKeys(): SecureReplicaKey[] {
+    return this._replication?.all() ?? [];
   }
 
   /** Adds an alias (the `alias/` prefix is optional). */

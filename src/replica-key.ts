@@ -1,0 +1,190 @@
+import { Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { KeyGrantsWithConditions } from './key-grants';
+import {
+  KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, findManageAndUseOverlap, findUnpinnedWildcards,
+  findUnscopedServicePrincipals, usageActions, viaServiceName,
+} from './key-policy';
+import { SecureKeyBase } from './private/key-base';
+import { checkReplicaStack, multiRegionAdminStatements, notMultiRegion, ReplicaSource, replicaArn } from './private/replica-settings';
+import { checkAlias, normalizeAlias, propError } from './private/validation';
+import type { SecureKey } from './secure-key';
+
+/** Properties of a SecureReplicaKey. */
+export interface SecureReplicaKeyProps {
+  /**
+   * The multi-Region primary key to replicate (`multiRegion: true`). The replica copies its access model
+   * (administrators, users, IAM administration, services on behalf of users, `viaServices` and
+   * `allowAccountUseViaServices` expanded for the replica's Region), its aliases at the time the replica is
+   * created, description, tags, enabled state, pending window and removal policy.
+   */
+  readonly primary: SecureKey;
+}
+
+/**
+ * A multi-Region replica (`AWS::KMS::ReplicaKey`) of a SecureKey, in a stack of another Region of the same
+ * account. It is an `IKey` of that Region: constructs of its stack (a Secrets Manager replica, a DynamoDB
+ * table, an S3 bucket) can use it, and grants on it land in the replica's own key policy, which holds the
+ * same opinions as the primary's (administrators manage and cannot use, users use and cannot manage, the
+ * account's IAM may administer but not use, lockout guard).
+ *
+ * Key material, key spec, key usage and automatic rotation are shared with the primary: KMS rotates the
+ * replica when it rotates the primary, and a replica has no rotation setting of its own.
+ *
+ * Usually made by `SecureKey.replicaRegions` or `SecureKey.addReplica(stack)`.
+ */
+export class SecureReplicaKey extends SecureKeyBase {
+  public readonly keyArn: string;
+  public readonly keyId: string;
+  public readonly keySpec: kms.KeySpec;
+  public readonly keyUsage: kms.KeyUsage;
+  /** The replica's Region. */
+  public readonly region: string;
+  /** The primary key this replicates. */
+  public readonly primary: SecureKey;
+  /** Whether KMS rotates the key material: always the primary's setting (a shared property). */
+  public readonly keyRotationEnabled: boolean;
+  /** The replica's key policy; the same checks as the primary's run over it at synth. */
+  public readonly keyPolicy: iam.PolicyDocument;
+  protected readonly policy: iam.PolicyDocument;
+  private readonly aliasConstructs = new Map<string, kms.Alias>();
+
+  constructor(scope: Construct, id: string, props: SecureReplicaKeyProps) {
+    super(scope, id);
+    const primary = props.primary;
+    const replication = primary._replication;
+    if (!replication) throw notMultiRegion(primary);
+    const source: ReplicaSource = replication.source;
+    const stack = Stack.of(this);
+    const primaryStack = Stack.of(primary);
+    checkReplicaStack(primary.node.path, primaryStack, stack, source.keySpec);
+    this.primary = primary;
+    this.region = stack.region;
+    this.keySpec = source.keySpec;
+    this.keyUsage = source.keyUsage;
+    this.keyRotationEnabled = source.keyRotationEnabled;
+    replication.register(this);
+
+    const accountRoot = new iam.AccountRootPrincipal();
+    const administrators = source.administrators.map((g) => g.grantPrincipal);
+    const users = source.users.map((g) => g.grantPrincipal);
+    this.policy = new iam.PolicyDocument({
+      statements: accessModelStatements({
+        keySpec: this.keySpec,
+        keyUsage: this.keyUsage,
+        accountRoot,
+        administrators,
+        users,
+        allowIamAdministration: source.allowIamAdministration,
+        administratorsCanCreateGrants: source.administratorsCanCreateGrants,
+        allowAwsServicesOnBehalfOfUsers: source.allowAwsServicesOnBehalfOfUsers,
+        usersViaServices: source.viaServices.map((s) => viaServiceName(s, this.region)),
+        accountUseViaServices: source.allowAccountUseViaServices.map((s) => viaServiceName(s, this.region)),
+        account: stack.account,
+      }),
+    });
+    // After UpdatePrimaryRegion this replica becomes the primary: its administrators can then replicate it
+    // into the other Regions of the set (never elsewhere), and move the primary back.
+    const multiRegionAdmins = [...(source.allowIamAdministration ? [accountRoot] : []), ...administrators];
+    const otherRegions = Lazy.list({ produce: () => replication.regions().filter((r) => r !== this.region) });
+    this.policy.addStatements(...multiRegionAdminStatements(multiRegionAdmins, otherRegions));
+    this.keyPolicy = this.policy;
+
+    // The primary's ARN crosses Regions through CDK's cross-Region references (crossRegionReferences on
+    // this stack): an SSM parameter written in this Region by the primary's stack, read back here.
+    const resource = new kms.CfnReplicaKey(this, 'Resource', {
+      primaryKeyArn: primary.keyArn,
+      keyPolicy: this.policy,
+      description: source.description,
+      enabled: source.enabled,
+      pendingWindowInDays: source.pendingWindowInDays,
+    });
+    resource.applyRemovalPolicy(source.removalPolicy);
+    this.keyArn = resource.attrArn;
+    this.keyId = resource.attrKeyId;
+    stack.addStackDependency(primaryStack, `the replica ${this.node.path} reads the primary key's ARN`);
+
+    // The principals' IAM side, as for the primary: on the replica's ARN, built from the shared key ID in the
+    // principals' own stack, so their stack does not depend on this one.
+    const principalStackArn = (g: iam.IGrantable) => replicaArn(stackOfGrantee(g) ?? primaryStack, this.region, primary.keyId);
+    for (const admin of source.administrators) {
+      const actions = adminActions(source.administratorsCanCreateGrants);
+      iam.Grant.addToPrincipal({ grantee: admin, actions, resourceArns: [principalStackArn(admin)] });
+    }
+    for (const user of source.users) {
+      iam.Grant.addToPrincipal({ grantee: user, actions: usageActions(this.keySpec, this.keyUsage), resourceArns: [principalStackArn(user)] });
+    }
+
+    for (const [k, v] of Object.entries(source.tags)) Tags.of(this).add(k, v);
+    for (const alias of primary.aliasNames) this.addAlias(alias);
+
+    this.node.addValidation({ validate: () => this.checkPolicy() });
+  }
+
+  /** Adds an alias in the replica's Region (the `alias/` prefix is optional). */
+  public addAlias(alias: string): kms.Alias {
+    const name = normalizeAlias(alias);
+    checkAlias(this.node.path, name);
+    if (this.aliasConstructs.has(name)) {
+      throw propError(this.node.path, 'aliases', 'contains a duplicate', name, `each alias once ('${name.slice(6)}' and '${name}' name the same alias)`);
+    }
+    const id = Token.isUnresolved(name) ? `Alias${this.aliasConstructs.size}` : `Alias${name.slice(6).replace(/[^A-Za-z0-9]/g, '')}${this.aliasConstructs.size}`;
+    const created = new kms.Alias(this, id, { aliasName: name, targetKey: this });
+    this.aliasConstructs.set(name, created);
+    return created;
+  }
+
+  /** The replica's alias names, `alias/` included. */
+  public get aliasNames(): string[] {
+    return [...this.aliasConstructs.keys()];
+  }
+
+  /**
+   * The grant methods with conditions attached (an exact encryption context, required context keys,
+   * `kms:ViaService` services of the replica's Region, a caller account), as `SecureKey.withConditions`.
+   */
+  public withConditions(conditions: KeyGrantOptions): KeyGrantsWithConditions {
+    // KeyGrantsWithConditions only calls _grantPermission, which every SecureKeyBase implements.
+    return new KeyGrantsWithConditions(this as unknown as SecureKey, conditions);
+  }
+
+  /**
+   * CDK's grants object for the replica (`kms.KeyGrants`), writing every grant into the replica's key policy
+   * as well as the grantee's IAM policy.
+   */
+  public get grants(): kms.KeyGrants {
+    return kms.KeyGrants.fromKey(this, false);
+  }
+
+  private checkPolicy(): string[] {
+    const path = this.node.path;
+    const policy = Stack.of(this).resolve(this.policy.toJSON());
+    const errors: string[] = [];
+    for (const i of findUnpinnedWildcards(policy)) {
+      errors.push(`SecureKey replica ${path}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
+    }
+    for (const u of findUnscopedServicePrincipals(policy)) {
+      errors.push(`SecureKey replica ${path}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
+        + 'without an aws:SourceAccount, aws:SourceArn, kms:ViaService, kms:CallerAccount or kms:EncryptionContext:<key> condition, so any AWS customer\'s resource of that service could use the key (confused deputy). Add one.');
+    }
+    for (const p of findManageAndUseOverlap(policy)) {
+      errors.push(`SecureKey replica ${path}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
+    }
+    // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
+    // can update the replica's policy, so the guard applies even when the primary bypasses it.
+    if (!allowsPolicyUpdate(policy)) {
+      const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
+        ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
+        : '';
+      errors.push(`SecureKey replica ${path}: no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`);
+    }
+    return errors;
+  }
+}
+
+function stackOfGrantee(grantee: iam.IGrantable): Stack | undefined {
+  const principal = grantee.grantPrincipal;
+  return Construct.isConstruct(principal) ? Stack.of(principal) : undefined;
+}

@@ -1,6 +1,7 @@
 // Bundles the command-line tool (cli/main.ts) with esbuild into assets/cli/index.js, the package's
 // `bin`. Runs at build time (projen task `bundle:cli`). @aws-sdk/client-kms and its default
-// credential chain are bundled in, so the installed package needs no other dependency to run it.
+// credential chain are bundled in, so encrypt, decrypt and keys need nothing else from the installed
+// package; `report` also loads aws-cdk-lib, the package's peer dependency.
 //
 //   node cli/build-bundle.mjs [--outdir DIR]
 import { build } from 'esbuild';
@@ -34,6 +35,10 @@ const result = await build({
   logLevel: 'warning',
   // ESM builds of the SDK tree-shake better.
   mainFields: ['module', 'main'],
+  // `report` analyses templates with code that imports aws-cdk-lib (a peer dependency of this
+  // package, so installed next to it); bundling it would multiply the size of the file for one
+  // command. encrypt, decrypt and keys never load it.
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
   banner: { js: '#!/usr/bin/env node' },
   define: { CDK_SECURE_KEY_VERSION: JSON.stringify(version) },
 });

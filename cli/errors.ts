@@ -13,7 +13,7 @@ import {
 export const EXIT = {
   /** Done. */
   OK: 0,
-  /** A bug or an error nobody anticipated: please report it. */
+  /** A bug or an error nobody anticipated (please report it); or `report` without aws-cdk-lib installed. */
   INTERNAL: 1,
   /** Bad command line: unknown command or option, missing or malformed value. */
   USAGE: 2,
@@ -29,7 +29,7 @@ export const EXIT = {
 
 export const EXIT_CODE_TEXT: ReadonlyArray<readonly [number, string]> = [
   [EXIT.OK, 'success'],
-  [EXIT.INTERNAL, 'unexpected internal error (a bug: please report it)'],
+  [EXIT.INTERNAL, 'unexpected internal error (a bug: please report it), or report without aws-cdk-lib installed'],
   [EXIT.USAGE, 'bad command line (unknown command or option, missing or malformed value)'],
   [EXIT.IO, 'input or output problem (unreadable input, output exists without --force, cannot write)'],
   [EXIT.KEY, 'key service problem (unknown, disabled or deleted key, access denied, no AWS credentials or region, no key store)'],

@@ -6,6 +6,7 @@ import { encryptCommand, decryptCommand } from './envelope';
 import { describeFailure, EXIT, UsageError } from './errors';
 import { HELP } from './help';
 import { keysCommand } from './keys';
+import { reportCommand } from './report';
 
 type Command = (argv: readonly string[], help: (topic: string) => number) => Promise<number>;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   encrypt: encryptCommand,
   decrypt: decryptCommand,
   keys: keysCommand,
+  report: reportCommand,
 };
 
 /** Runs one command line; resolves to the exit code. */

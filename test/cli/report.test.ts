@@ -2,7 +2,7 @@
  * `cdk-secure-key report <cdk.out>` end to end: the example app synthesized into a temporary
  * directory, and hand-written assemblies (a stage's nested assembly, an error finding, broken input).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removePrivateBuild, runCli } from './support';
@@ -73,13 +73,20 @@ test('the example app: its SecureKey has no findings (exit 0); the Markdown show
   expect(text).toMatch(/\n\| AppRole\w+ \| yes \| yes \| yes \|/);
   expect(text).toMatch(/\n\| KeyAdminRole\w+ \| no \| no \| no \|/);
   expect(md.stderr).toContain('1 KMS key(s) in 1 stack(s): 0 error finding(s), 0 warning(s)');
+  // The README's copy of this output stays true.
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const shown = readme.split('## Command line')[1].split('```text\n')[1].split('```')[0].split('\n');
+  const table = shown.filter((l) => l.startsWith('| '));
+  expect(table.length).toBeGreaterThanOrEqual(4);
+  const printed = text.split('\n');
+  for (const line of [...table, shown.find((l) => l.includes('key(s) in'))]) expect(printed).toContain(line);
 
   const json = await runCli(['report', '--json', outdir], { cwd: dir });
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout.toString()) as AssemblyReport;
   expect(report.summary).toEqual({ stacks: 1, keys: 1, errors: 0, warnings: 0 });
   expect(report.stacks[0].keys[0].report.rows.map((r) => r.label)).toEqual(expect.arrayContaining([expect.stringMatching(/^AppRole/)]));
-});
+}, 120_000); // synthesizing the example app takes most of it
 
 test('an error finding in a stage\'s stack: exit 6, Markdown and JSON name the rule and the resource', async () => {
   const out = handWrittenAssembly();

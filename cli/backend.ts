@@ -66,7 +66,8 @@ export function openLocalKms(options: BackendOptions, keyId: string | undefined,
     throw new UsageError(`--region ${options.region} differs from the region of the key ARN (${arn.region}); leave --region out`);
   }
   try {
-    const kms = new LocalKms({ storePath, region: arn?.region ?? options.region ?? LOCAL_DEFAULT_REGION, ...(arn ? { accountId: arn.accountId } : {}) });
+    const region = arn?.region ?? options.region ?? LOCAL_DEFAULT_REGION;
+    const kms = new LocalKms({ storePath, region, ...(arn ? { accountId: arn.accountId } : {}) });
     return { kms, storePath };
   } catch (err) {
     throw new CliError(EXIT.KEY, (err as Error).message);
@@ -87,8 +88,9 @@ async function awsBackend(options: BackendOptions): Promise<KeyBackend> {
   // setting wins.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only for this backend: the SDK is most of the bundle.
-  // eslint-disable-next-line import/no-extraneous-dependencies
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
   const sdk = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AwsKmsKeyProvider } = require('../lambda/providers/aws-kms') as typeof import('../lambda/providers/aws-kms');
   // Region, credentials and endpoint follow the SDK's own chain (AWS_REGION, AWS_PROFILE, shared
   // config and credentials files, SSO, AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL, ...); the flags override it.

@@ -15,7 +15,7 @@ export const EXIT_CODES = `Exit codes:
 ${EXIT_CODE_TEXT.map(([code, text]) => `  ${code}  ${text}`).join('\n')}`;
 
 export const HELP: Record<string, string> = {
-  main: `cdk-secure-key: encrypt and decrypt files with KMS, manage the local key store, report on CDK apps
+  'main': `cdk-secure-key: encrypt and decrypt files with KMS, manage the local key store, report on CDK apps
 
 Usage: cdk-secure-key <command> [options]
 
@@ -38,7 +38,7 @@ Messages on standard error say which key service was used; errors are one line.
 
 ${EXIT_CODES}`,
 
-  encrypt: `Usage: cdk-secure-key encrypt --key KEY [options] [INPUT]
+  'encrypt': `Usage: cdk-secure-key encrypt --key KEY [options] [INPUT]
 
 Encrypts INPUT (a file; standard input if "-" or left out) under a KMS key into one AWS Encryption SDK
 message (format v2, key commitment), which the AWS Encryption CLI and SDKs decrypt. Streams: memory
@@ -64,7 +64,7 @@ Examples:
 
 ${EXIT_CODES}`,
 
-  decrypt: `Usage: cdk-secure-key decrypt --key KEY [options] [INPUT]
+  'decrypt': `Usage: cdk-secure-key decrypt --key KEY [options] [INPUT]
 
 Decrypts one AWS Encryption SDK message (ours, the AWS Encryption CLI's or any SDK's, format v2 with key
 commitment) from INPUT (a file; standard input if "-" or left out). The plaintext goes to a temporary
@@ -88,7 +88,7 @@ Examples:
 
 ${EXIT_CODES}`,
 
-  keys: `Usage: cdk-secure-key keys <subcommand> [options]
+  'keys': `Usage: cdk-secure-key keys <subcommand> [options]
 
 Manages keys in the local key store (the offline KMS stand-in behind --local; development only).
 For AWS KMS keys, use SecureKey in your CDK app, or the AWS CLI.
@@ -193,7 +193,7 @@ Cancels a scheduled deletion. As in KMS, the key is then disabled: enable it to 
 Examples:
   cdk-secure-key keys cancel-deletion alias/dev && cdk-secure-key keys enable alias/dev`,
 
-  report: `Usage: cdk-secure-key report [options] [CDK_OUT]
+  'report': `Usage: cdk-secure-key report [options] [CDK_OUT]
 
 For every KMS key (AWS::KMS::Key) in the stacks of a synthesized cloud assembly (default ./cdk.out):
 the access report (who can do what with the key) and the key-policy findings. Exits 6 when any finding

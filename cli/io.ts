@@ -69,7 +69,7 @@ export function openInput(path: string | undefined): Input {
     fs.closeSync(fd);
     throw new CliError(EXIT.IO, `cannot read input ${path}: ${st.isDirectory() ? 'it is a directory' : 'not a regular file'}`);
   }
-  return { stream: fs.createReadStream('', { fd, highWaterMark: 1 << 20 }), size: st.size, name: path };
+  return { stream: fs.createReadStream('', { fd, highWaterMark: 1024 * 1024 }), size: st.size, name: path };
 }
 
 export interface Output {

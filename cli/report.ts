@@ -87,6 +87,7 @@ export function reportAssembly(dir: string, onlyStacks?: readonly string[]): { r
   // Loaded here: the analysis needs aws-cdk-lib (a peer dependency), which encrypt and decrypt never load.
   let analyzeTemplate: typeof import('../src/private/analysis/template').analyzeTemplate;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ({ analyzeTemplate } = require('../src/private/analysis/template') as typeof import('../src/private/analysis/template'));
   } catch (err) {
     if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;

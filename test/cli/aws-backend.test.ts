@@ -57,7 +57,10 @@ beforeAll(async () => {
       };
       kms.send({ input, constructor: { name: `${operation}Command` } }).then(
         (out) => reply(200, toWire(out)),
-        (err: unknown) => reply(err instanceof LocalKmsError ? err.$metadata.httpStatusCode : 500, { __type: (err as Error).name, message: (err as Error).message }),
+        (err: unknown) => {
+          const status = err instanceof LocalKmsError ? err.$metadata.httpStatusCode : 500;
+          reply(status, { __type: (err as Error).name, message: (err as Error).message });
+        },
       );
     });
   });

@@ -35,6 +35,9 @@ function workspace(name: string, bytes: Buffer): string {
   return ws;
 }
 
+/** A different byte (tampering). */
+const flipped = (byte: number): number => (byte + 1) % 256;
+
 /** The backend options every command here uses: the test's own key store. */
 const local = (): string[] => ['--local', '--key-store', join(dir, '.local-kms', 'keys.json')];
 
@@ -54,7 +57,7 @@ describe('round trips', () => {
     const dec = await runCli(['decrypt', ...local(), '--key', keyArn, '--context', 'tenant=acme', '-o', 'out.bin', 'msg.enc'], { cwd: ws });
     expect(dec.code).toBe(0);
     expect(readFileSync(join(ws, 'out.bin')).equals(plaintext)).toBe(true);
-    expect(statSync(join(ws, 'out.bin')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(ws, 'out.bin')).mode.toString(8)).toMatch(/600$/);
     expect(filesIn(ws)).toEqual(['msg.enc', 'out.bin', 'plain.bin']);
     // Which backend, always on stderr; the summary names context keys, never values.
     for (const r of [enc, dec]) {
@@ -133,9 +136,9 @@ describe('failures: non-zero exit, one line, nothing written', () => {
     await failingDecrypt(['-k', 'alias/app', '-c', 'region=eu', '-o', 'out.bin', 'msg.enc'], EXIT.MESSAGE, /missing keys: "region"/);
   });
 
-  test('tampered message (a flipped bit in the last frame): exit 5, and the frames before it are not released', async () => {
+  test('tampered message (one byte changed in the last frame): exit 5, and the frames before it are not released', async () => {
     const tampered = Buffer.from(message);
-    tampered[tampered.length - 20] ^= 0x01;
+    tampered[tampered.length - 20] = flipped(tampered[tampered.length - 20]);
     writeFileSync(join(ws, 'tampered.enc'), tampered);
     await failingDecrypt(['-k', 'alias/app', '-o', 'out.bin', 'tampered.enc'], EXIT.MESSAGE, /InvalidMessage|authenticat|tamper/i);
     await failingDecrypt(['-k', 'alias/app', '-'], EXIT.MESSAGE, /authenticat|tamper/i, tampered);
@@ -149,7 +152,7 @@ describe('failures: non-zero exit, one line, nothing written', () => {
 
   test('bad signature of a signed message (all frames already authenticated): exit 5, no plaintext anywhere', async () => {
     const badSig = Buffer.from(signed);
-    badSig[badSig.length - 5] ^= 0x40;
+    badSig[badSig.length - 5] = flipped(badSig[badSig.length - 5]);
     writeFileSync(join(ws, 'badsig.enc'), badSig);
     await failingDecrypt(['-k', 'alias/app', '-o', 'out.bin', 'badsig.enc'], EXIT.MESSAGE, /signature/i);
     await failingDecrypt(['-k', 'alias/app', 'badsig.enc'], EXIT.MESSAGE, /signature/i);
@@ -211,7 +214,7 @@ describe('failures: non-zero exit, one line, nothing written', () => {
     writeFileSync(join(ws, 'existing.bin'), 'keep me');
     await failingDecrypt(['-k', 'alias/app', '-c', 'tenant=globex', '-f', '-o', 'existing.bin', 'msg.enc'], EXIT.MESSAGE, /encryption context/);
     const tampered = Buffer.from(message);
-    tampered[tampered.length - 20] ^= 0x01;
+    tampered[tampered.length - 20] = flipped(tampered[tampered.length - 20]);
     await failingDecrypt(['-k', 'alias/app', '-f', '-o', 'existing.bin', '-'], EXIT.MESSAGE, /authenticat|tamper/i, tampered);
     expect(readFileSync(join(ws, 'existing.bin'), 'utf8')).toBe('keep me');
     rmSync(join(ws, 'existing.bin'));

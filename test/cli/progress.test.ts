@@ -20,7 +20,10 @@ async function run(target: FakeTerminal, total: number, options: { quiet?: boole
   let left = total;
   const source = new Readable({
     read() {
-      if (left <= 0) return this.push(null);
+      if (left <= 0) {
+        this.push(null);
+        return;
+      }
       const n = Math.min(left, chunk.length);
       left -= n;
       this.push(chunk.subarray(0, n));

@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removePrivateBuild, runCli } from './support';
-import { buildExampleApp } from '../../examples/app';
 import { EXIT } from '../../cli/errors';
 import type { AssemblyReport } from '../../cli/report';
+import { buildExampleApp } from '../../examples/app';
 
 let dir: string;
 

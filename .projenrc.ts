@@ -47,7 +47,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   eslintOptions: {
-    dirs: ['src', 'lambda'],
+    dirs: ['src', 'lambda', 'cli'],
     devdirs: ['test', 'examples', 'bench'],
   },
 
@@ -69,6 +69,7 @@ const devTsconfig = (dir: string, extra: Record<string, unknown> = {}) =>
   });
 devTsconfig('examples');
 devTsconfig('bench');
+devTsconfig('cli');
 new javascript.TypescriptConfig(project, {
   fileName: 'lambda/tsconfig.json',
   extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
@@ -83,7 +84,7 @@ new javascript.TypescriptConfig(project, {
   },
 });
 
-for (const pattern of ['/lambda/', '/examples/', '/bench/', '/.ci/']) {
+for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -108,12 +109,24 @@ project.compileTask.spawn(compileLambda);
 project.preCompileTask.spawn(bundle);
 project.testTask.prependSpawn(bundle);
 
+// The command-line tool (cli/): one self-contained file with @aws-sdk/client-kms bundled, so
+// `npx cdk-secure-key` works from the installed package alone.
+const bundleCli = project.addTask('bundle:cli', {
+  description: 'Bundle the command-line tool (cli/) into assets/cli/index.js',
+  exec: 'node cli/build-bundle.mjs',
+});
+project.preCompileTask.spawn(bundleCli);
+project.testTask.prependSpawn(bundleCli);
+project.package.addBin({ 'cdk-secure-key': 'assets/cli/index.js' });
+
 const tsNode = 'ts-node --transpile-only --project examples/tsconfig.json';
 const demo = project.addTask('demo', {
-  description: 'Synthesize the example app and run the offline envelope demo',
+  description: 'Synthesize the example app, then the offline demos: the CLI (encrypt, decrypt, report) and the envelope Lambda',
 });
 demo.spawn(bundle);
+demo.spawn(bundleCli);
 demo.exec(`${tsNode} examples/synth.ts`);
+demo.exec(`${tsNode} examples/cli-demo.ts`);
 demo.exec(`${tsNode} examples/envelope-demo.ts`);
 
 project.addTask('bench', {

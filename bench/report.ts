@@ -148,7 +148,7 @@ function throughputTable(t: ThroughputResult): string[] {
   ];
   for (const row of t.rows) {
     for (const dir of ['encrypt', 'decrypt'] as const) {
-      const m = (name: string) => int(row.mbps[name][dir]);
+      const m = (name: string) => (row.mbps[name][dir] < 10 ? fmt(row.mbps[name][dir], 1) : int(row.mbps[name][dir]));
       lines.push(`| ${sizeLabel(row.size)} | ${dir} | ${m('raw')} | ${m('raw-framed')} | ${m('ours')} | ${m('sdk-0478')} | ${m('sdk-default')} | `
         + `${iqr(row.oursVs.raw[dir])} | ${iqr(row.oursVs['raw-framed'][dir])} | ${iqr(row.oursVs['sdk-0478'][dir])} | ${iqr(row.oursVs['sdk-default'][dir])} | `
         + `${int(row.faults.raw[dir])} / ${int(row.faults['raw-framed'][dir])} / ${int(row.faults.ours[dir])} |`);

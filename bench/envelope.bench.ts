@@ -1,152 +1,131 @@
 /**
- * Envelope throughput against raw node:crypto AES-256-GCM and @aws-crypto/client-node, a
- * frame-length sweep, and a 1 GiB stream through encrypt -> decrypt with memory sampling.
+ * Envelope throughput (encrypt and decrypt, separately) against raw node:crypto AES-256-GCM (the
+ * ceiling) and @aws-crypto/client-node (the peer), and the small-message rate against the
+ * Encryption SDK's caching materials manager. Runs in a child process (bench/child.ts, bundled by
+ * esbuild): the parent runs under ts-node, whose TypeScript compiler sits in the heap and makes
+ * every full GC several times slower, which is no part of what a service pays.
  *
- * The machine is shared and noisy, so contenders are never timed in separate blocks: each round
- * runs every contender once, in rotating order, and the reported figures are medians over rounds,
- * with the ratio taken per round (paired: both sides of a ratio saw the same load) and its
- * interquartile range printed as the noise. The old bench timed raw GCM in one block and ours in
- * another, so each side saw a different load and a different allocator state (whether a 16 MiB
- * buffer is recycled or faulted in fresh, which on this VM alone swings a call by 2x).
- *
- * Environment: ENVELOPE_BENCH_STREAM_MIB (default 1024) sizes the stream; ENVELOPE_BENCH_PARTS
- * (default "stream,throughput,frames") picks parts; ENVELOPE_BENCH_GC=1 forces a full GC before
- * each timed sample (see forceGc).
+ * All contenders of one size run in the same rounds, in rotating order; ratios are taken per round
+ * (paired) and reported as median and IQR.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import * as os from 'node:os';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import {
-  AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
+  AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, getLocalCryptographicMaterialsCache, KMS, KmsKeyringNode,
+  NodeCachingMaterialsManager, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
-import { fmt } from './support';
-import { DEFAULT_FRAME_LENGTH, EnvelopeClient } from '../lambda/core/envelope-client';
-import { AlgorithmSuiteId, EncryptedDataKey, GenerateDataKeyOutput, KeyProvider } from '../lambda/core/types';
+import { CACHE_CAPACITY, CACHE_MAX_AGE_SECONDS, oursWithWarmCache } from './ours';
+import {
+  batchFor, Contender, interleave, KiB, mbps, median, MiB, pairedRatio, quantile, Samples, Spread,
+} from './support';
+import { DEFAULT_FRAME_LENGTH } from '../lambda/core/envelope-client';
+import { LocalKms } from '../lambda/providers/local-kms';
 
-/** No key service: isolates the message format's cost (the SDK side uses a raw AES keyring). */
-class InMemoryKeyProvider implements KeyProvider {
-  public readonly providerId = 'bench';
-  public readonly keyId = 'bench-key';
-  public async generateDataKey(): Promise<GenerateDataKeyOutput> {
-    const key = randomBytes(32);
-    return { plaintextDataKey: key, encryptedDataKey: { providerId: 'bench', providerInfo: 'bench-key', encryptedDataKey: Buffer.from(key) } };
-  }
-  public async decryptDataKey(input: { encryptedDataKey: EncryptedDataKey }): Promise<Buffer> {
-    return Buffer.from(input.encryptedDataKey.encryptedDataKey);
-  }
-  public async reEncryptDataKey(): Promise<EncryptedDataKey> {
-    throw new Error('not used');
-  }
-  public canDecrypt(edk: EncryptedDataKey): boolean {
-    return edk.providerId === 'bench';
-  }
+export const THROUGHPUT_SIZES = [1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB];
+/** The Encryption SDK's default frame length. */
+const SDK_DEFAULT_FRAME_LENGTH = 4096;
+
+type ClientProvider = NonNullable<ConstructorParameters<typeof KmsKeyringNode>[0]>['clientProvider'];
+
+/** One contender's encrypt and decrypt of the same plaintext; `decrypt` opens a message made once. */
+interface Pair {
+  readonly name: string;
+  readonly encrypt: () => unknown;
+  readonly decrypt: () => unknown;
 }
 
-const KiB = 1024;
-const MiB = 1024 * 1024;
-const mbps = (bytes: number, ms: number) => (bytes / 1e6) / (ms / 1000);
-const label = (n: number) => (n >= MiB ? `${n / MiB} MiB` : `${n / KiB} KiB`);
-
-/**
- * A full GC before each timed sample, only with ENVELOPE_BENCH_GC=1. Off by default: a process
- * that never stops to collect is not what a service looks like, and forcing it here made ours
- * slower still against raw (0.39x against 0.44x at 16 MiB), as ours allocates more short-lived
- * buffers (node:crypto returns each frame in a new one) that then come back from fresh pages.
- */
-const fullGc: () => void = (() => {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  v8.setFlagsFromString('--expose-gc');
-  return vm.runInNewContext('gc') as () => void;
-})();
-const forceGc: () => void = process.env.ENVELOPE_BENCH_GC === '1' ? fullGc : () => undefined;
-
-/**
- * The baseline: one AES-256-GCM pass over the data each way, each into a fresh buffer, as ours
- * writes a fresh message and returns a fresh plaintext. No framing, no key derivation, no header.
- */
-function rawGcm(key: Buffer, data: Buffer): void {
+/** Raw AES-256-GCM over the whole buffer, each way into a fresh buffer: no framing, no KDF, no header. */
+function rawPair(data: Buffer): Pair {
+  const key = randomBytes(32);
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
-  const ct = c.update(data);
-  c.final();
+  const ct = Buffer.concat([c.update(data), c.final()]);
   const tag = c.getAuthTag();
-  const d = createDecipheriv('aes-256-gcm', key, iv);
-  d.setAuthTag(tag);
-  d.update(ct);
-  d.final();
-}
-
-interface Contender {
-  readonly name: string;
-  readonly run: () => unknown;
-}
-
-/** Per timed sample: ms per call, and minor page faults per call (memory the OS had to hand out fresh). */
-interface Samples {
-  readonly ms: number[];
-  readonly faults: number[];
+  return {
+    name: 'raw',
+    encrypt: () => {
+      const e = createCipheriv('aes-256-gcm', key, randomBytes(12));
+      const out = e.update(data);
+      e.final();
+      e.getAuthTag();
+      return out;
+    },
+    decrypt: () => {
+      const d = createDecipheriv('aes-256-gcm', key, iv);
+      d.setAuthTag(tag);
+      const out = d.update(ct);
+      d.final();
+      return out;
+    },
+  };
 }
 
 /**
- * Per contender, the wall time in ms of one call, for each round. Rounds rotate the order, so no
- * one always goes first. Within a round each contender first makes one untimed call, which
- * absorbs the switch (the previous contender's garbage, cold caches), then a timed sample of
- * `batch` calls (more for small messages, so timer resolution and one-off stalls matter less).
+ * The floor for any framed format through node:crypto: per frame a fresh GCM context, its output
+ * (a new buffer, as `update()` always returns one) copied into one message buffer, and on decrypt
+ * each frame's temporary copied out and wiped. No KDF, no header, no AAD: what ours cannot avoid.
  */
-async function interleave(contenders: readonly Contender[], rounds: number, batch = 1, warmup = 1): Promise<Map<string, Samples>> {
-  const times = new Map<string, Samples>(contenders.map((c) => [c.name, { ms: [], faults: [] }]));
-  for (let r = -warmup; r < rounds; r++) {
-    for (let i = 0; i < contenders.length; i++) {
-      const c = contenders[(Math.max(r, 0) + i) % contenders.length];
-      await c.run();
-      forceGc();
-      const f0 = process.resourceUsage().minorPageFault;
-      const t0 = process.hrtime.bigint();
-      for (let b = 0; b < batch; b++) await c.run();
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6 / batch;
-      if (r >= 0) {
-        times.get(c.name)!.ms.push(ms);
-        times.get(c.name)!.faults.push((process.resourceUsage().minorPageFault - f0) / batch);
-      }
+function framedFloorPair(data: Buffer, frameLength: number): Pair {
+  const key = randomBytes(32);
+  const frames = Math.max(1, Math.ceil(data.length / frameLength));
+  const seal = (): Buffer => {
+    const out = Buffer.allocUnsafe(data.length + frames * 16);
+    let pos = 0;
+    for (let off = 0, i = 0; i < frames; off += frameLength, i++) {
+      const iv = Buffer.alloc(12);
+      iv.writeUInt32BE(i + 1, 8);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      pos += c.update(data.subarray(off, off + frameLength)).copy(out, pos);
+      pos += c.final().copy(out, pos);
+      pos += c.getAuthTag().copy(out, pos);
     }
-  }
-  return times;
+    return out;
+  };
+  const sealed = seal();
+  return {
+    name: 'raw-framed',
+    encrypt: seal,
+    decrypt: () => {
+      const out = Buffer.allocUnsafe(data.length);
+      let pos = 0;
+      let at = 0;
+      for (let i = 0; i < frames; i++) {
+        const n = Math.min(frameLength, data.length - at);
+        const iv = Buffer.alloc(12);
+        iv.writeUInt32BE(i + 1, 8);
+        const d = createDecipheriv('aes-256-gcm', key, iv);
+        d.setAuthTag(sealed.subarray(pos + n, pos + n + 16));
+        const plain = d.update(sealed.subarray(pos, pos + n));
+        d.final();
+        at += plain.copy(out, at);
+        plain.fill(0);
+        pos += n + 16;
+      }
+      return out;
+    },
+  };
 }
 
-function quantile(values: readonly number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+export interface ThroughputRow {
+  readonly size: number;
+  readonly rounds: number;
+  /** Median MB/s (10^6 bytes of plaintext per second) per contender and direction. */
+  readonly mbps: Record<string, { encrypt: number; decrypt: number }>;
+  /** Paired per-round ratios: ours' speed over the other's (above 1 = ours faster). */
+  readonly oursVs: Record<string, { encrypt: Spread; decrypt: Spread; roundTrip: Spread }>;
+  /** Median minor page faults per call (fresh memory from the OS), ours and raw. */
+  readonly faults: Record<string, { encrypt: number; decrypt: number }>;
 }
 
-/** Median of the per-round ratios a/b of times (b faster => ratio above 1), with p25 and p75. */
-function pairedRatio(a: readonly number[], b: readonly number[]): { median: number; p25: number; p75: number } {
-  const r = a.map((t, i) => t / b[i]);
-  return { median: quantile(r, 0.5), p25: quantile(r, 0.25), p75: quantile(r, 0.75) };
+export interface ThroughputResult {
+  readonly frameLength: number;
+  readonly contenders: Record<string, string>;
+  readonly rows: ThroughputRow[];
 }
 
-const range = (x: { median: number; p25: number; p75: number }) => `${fmt(x.median)} [${fmt(x.p25)}-${fmt(x.p75)}]`;
-
-/**
- * The paired ratio over only the rounds in which neither side took more page faults than 1/16 of
- * the message's pages: the CPU cost of the work itself, without the allocator's luck.
- */
-function faultFreeRatio(a: Samples, b: Samples, size: number): string {
-  const limit = size / 4096 / 16;
-  const keep = a.ms.map((_, i) => i).filter((i) => a.faults[i] <= limit && b.faults[i] <= limit);
-  if (keep.length < 3) return `- (${keep.length} rounds)`;
-  return `${fmt(pairedRatio(keep.map((i) => a.ms[i]), keep.map((i) => b.ms[i])).median)} (${keep.length} rounds)`;
-}
-
-async function throughput(): Promise<void> {
-  const ours = new EnvelopeClient({ keyProvider: new InMemoryKeyProvider() });
-  const oursSigned = new EnvelopeClient({
-    keyProvider: new InMemoryKeyProvider(),
-    suite: AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-  });
+export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): Promise<ThroughputResult> {
+  const kms = new LocalKms();
+  const keyArn = (await kms.createKey({ Description: 'bench' })).KeyMetadata.Arn;
+  const { client: ours } = await oursWithWarmCache(kms, keyArn);
   const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const keyring = new RawAesKeyringNode({
     keyName: 'bench',
@@ -154,119 +133,117 @@ async function throughput(): Promise<void> {
     unencryptedMasterKey: randomBytes(32),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  const key = randomBytes(32);
-  console.log('encrypt+decrypt round trip, MB/s of plaintext (median of interleaved rounds); ratios are medians of per-round');
-  console.log(`time ratios [p25-p75]. Suite 0x0478, ${label(DEFAULT_FRAME_LENGTH)} frames (the default); the SDK uses the same suite and frame length.`);
-  console.log('size      rounds  raw-gcm   ours  ours/raw [IQR]       sdk  ours/sdk [IQR]     ours-0x0578  faults raw/ours  ours/raw without faults');
-  for (const size of [1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB, 64 * MiB]) {
-    const data = randomBytes(size);
-    const rounds = size >= 64 * MiB ? 7 : size >= 16 * MiB ? 11 : size >= MiB ? 31 : 41;
-    const batch = Math.max(1, Math.floor(64 * KiB / size));
-    const contenders: Contender[] = [
-      { name: 'raw', run: () => rawGcm(key, data) },
-      { name: 'ours', run: async () => ours.decrypt((await ours.encrypt(data)).message) },
-      { name: 'signed', run: async () => oursSigned.decrypt((await oursSigned.encrypt(data)).message) },
-    ];
-    // The SDK runs at ~50-150 MB/s; at 64 MiB it would dominate the bench's run time.
-    if (size <= 16 * MiB) {
-      contenders.push({
-        name: 'sdk',
-        run: async () => {
-          const { result } = await sdk.encrypt(keyring, data, {
-            suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-            frameLength: DEFAULT_FRAME_LENGTH,
-          });
-          await sdk.decrypt(keyring, result);
-        },
-      });
-    }
-    const t = await interleave(contenders, rounds, batch);
-    const med = (name: string) => quantile(t.get(name)!.ms, 0.5);
-    const faults = (name: string) => fmt(quantile(t.get(name)!.faults, 0.5), 0);
-    const vsRaw = pairedRatio(t.get('raw')!.ms, t.get('ours')!.ms);
-    const vsSdk = t.has('sdk') ? pairedRatio(t.get('sdk')!.ms, t.get('ours')!.ms) : undefined;
-    console.log([
-      label(size).padEnd(9), String(rounds).padStart(6), fmt(mbps(size, med('raw')), 0).padStart(8), fmt(mbps(size, med('ours')), 0).padStart(6),
-      `  ${range(vsRaw)}`.padEnd(20), (vsSdk ? fmt(mbps(size, med('sdk')), 0) : '-').padStart(6),
-      `  ${vsSdk ? range({ median: vsSdk.median, p25: vsSdk.p25, p75: vsSdk.p75 }) : '-'}`.padEnd(20),
-      fmt(mbps(size, med('signed')), 0).padStart(8), `${faults('raw')}/${faults('ours')}`.padStart(14),
-      `  ${faultFreeRatio(t.get('raw')!, t.get('ours')!, size)}`,
-    ].join(' '));
-  }
-}
-
-async function frameSweep(): Promise<void> {
-  const key = randomBytes(32);
-  for (const size of [1 * MiB, 16 * MiB]) {
-    const data = randomBytes(size);
-    console.log(`\nframe length sweep, ${label(size)} encrypt+decrypt, MB/s (median) and ours/raw per-round ratio [p25-p75]`);
-    const lengths = [4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 1 * MiB];
-    const contenders: Contender[] = [{ name: 'raw', run: () => rawGcm(key, data) }];
-    for (const frameLength of lengths) {
-      const c = new EnvelopeClient({ keyProvider: new InMemoryKeyProvider(), frameLength });
-      contenders.push({ name: label(frameLength), run: async () => c.decrypt((await c.encrypt(data)).message) });
-    }
-    const t = await interleave(contenders, size >= 16 * MiB ? 9 : 25);
-    console.log(`raw       ${fmt(mbps(size, quantile(t.get('raw')!.ms, 0.5)), 0).padStart(6)}`);
-    for (const frameLength of lengths) {
-      const name = label(frameLength);
-      console.log(`${name.padEnd(9)} ${fmt(mbps(size, quantile(t.get(name)!.ms, 0.5)), 0).padStart(6)}  ${range(pairedRatio(t.get('raw')!.ms, t.get(name)!.ms))}`);
-    }
-  }
-}
-
-/** Generates `total` pseudo-random bytes without storing them (one reused 1 MiB block). */
-function source(total: number): Readable {
-  const block = randomBytes(MiB);
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= total) {
-        this.push(null);
-        return;
-      }
-      const n = Math.min(block.length, total - sent);
-      sent += n;
-      this.push(Buffer.from(block.subarray(0, n)));
-    },
-  });
-}
-
-async function bigStream(): Promise<void> {
-  const total = Number(process.env.ENVELOPE_BENCH_STREAM_MIB ?? 1024) * MiB;
-  const c = new EnvelopeClient({ keyProvider: new InMemoryKeyProvider() });
-  fullGc();
-  const base = process.memoryUsage();
-  let peakRss = base.rss;
-  let peakExternal = base.external + base.arrayBuffers;
-  // Sampled from the sink: a timer would starve, since the pipeline runs on microtasks.
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
+  const contenders = {
+    'raw': 'node:crypto AES-256-GCM, one pass each way over the whole buffer (the ceiling)',
+    'raw-framed': `node:crypto AES-256-GCM in ${DEFAULT_FRAME_LENGTH / KiB} KiB frames, each frame's output copied into one buffer (and on decrypt wiped): the floor for a framed format through node:crypto's API, with no KDF, header or AAD`,
+    'ours': `ours, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (defaults), LocalKms provider behind a warm data-key cache`,
+    'sdk-0478': `@aws-crypto/client-node, raw AES keyring, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (same as ours)`,
+    'sdk-default': `@aws-crypto/client-node, raw AES keyring, its defaults: suite 0x0578 (ECDSA P-384 signed), ${SDK_DEFAULT_FRAME_LENGTH / KiB} KiB frames`,
   };
-  let out = 0;
-  let chunks = 0;
-  const t0 = process.hrtime.bigint();
-  await pipeline(source(total), c.encryptStream(), c.decryptStream(), new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out += chunk.length;
-      if (++chunks % 64 === 0) sample();
-      cb();
-    },
-  }));
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (out !== total) throw new Error(`stream lost bytes: ${out} of ${total}`);
-  console.log(`\nstream ${label(total)} encrypt -> decrypt: ${fmt(mbps(total, ms), 0)} MB/s, ` +
-    `peak RSS +${fmt((peakRss - base.rss) / MiB, 1)} MiB, peak external+arrayBuffers +${fmt((peakExternal - base.external - base.arrayBuffers) / MiB, 1)} MiB`);
+  const rows: ThroughputRow[] = [];
+  for (const size of sizes) {
+    const data = randomBytes(size);
+    const oursMessage = (await ours.encrypt(data)).message;
+    const sdkMessage = async (suiteId: AlgorithmSuiteIdentifier, frameLength: number) =>
+      (await sdk.encrypt(keyring, data, { suiteId, frameLength })).result;
+    const sdk0478 = await sdkMessage(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, DEFAULT_FRAME_LENGTH);
+    const sdkDefault = (await sdk.encrypt(keyring, data)).result;
+    const pairs: Pair[] = [
+      rawPair(data),
+      framedFloorPair(data, DEFAULT_FRAME_LENGTH),
+      { name: 'ours', encrypt: () => ours.encrypt(data), decrypt: () => ours.decrypt(oursMessage) },
+      {
+        name: 'sdk-0478',
+        encrypt: () => sdkMessage(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, DEFAULT_FRAME_LENGTH),
+        decrypt: () => sdk.decrypt(keyring, sdk0478),
+      },
+      { name: 'sdk-default', encrypt: () => sdk.encrypt(keyring, data), decrypt: () => sdk.decrypt(keyring, sdkDefault) },
+    ];
+    // Small messages: ~20 ms per timed sample. From 1 MiB on one call is long enough.
+    const batch = async (fn: () => unknown) => (size >= MiB ? 1 : batchFor(fn, 20));
+    const list: Contender[] = [];
+    for (const p of pairs) {
+      list.push({ name: `${p.name}:encrypt`, run: p.encrypt, batch: await batch(p.encrypt) });
+      list.push({ name: `${p.name}:decrypt`, run: p.decrypt, batch: await batch(p.decrypt) });
+    }
+    const rounds = size >= 16 * MiB ? 9 : size >= MiB ? 15 : 21;
+    const t = await interleave(list, rounds);
+    const s = (name: string, dir: string): Samples => t.get(`${name}:${dir}`)!;
+    const row: ThroughputRow = { size, rounds, mbps: {}, oursVs: {}, faults: {} };
+    for (const p of pairs) {
+      row.mbps[p.name] = { encrypt: mbps(size, median(s(p.name, 'encrypt').ms)), decrypt: mbps(size, median(s(p.name, 'decrypt').ms)) };
+      if (p.name !== 'ours') {
+        const roundTrip = (name: string) => s(name, 'encrypt').ms.map((e, i) => e + s(name, 'decrypt').ms[i]);
+        row.oursVs[p.name] = {
+          encrypt: pairedRatio(s(p.name, 'encrypt').ms, s('ours', 'encrypt').ms),
+          decrypt: pairedRatio(s(p.name, 'decrypt').ms, s('ours', 'decrypt').ms),
+          roundTrip: pairedRatio(roundTrip(p.name), roundTrip('ours')),
+        };
+      }
+    }
+    for (const name of ['raw', 'raw-framed', 'ours']) {
+      row.faults[name] = { encrypt: quantile(s(name, 'encrypt').faults, 0.5), decrypt: quantile(s(name, 'decrypt').faults, 0.5) };
+    }
+    rows.push(row);
+  }
+  return { frameLength: DEFAULT_FRAME_LENGTH, contenders, rows };
 }
 
-export default async function run(): Promise<void> {
-  const parts = (process.env.ENVELOPE_BENCH_PARTS ?? 'stream,throughput,frames').split(',');
-  console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}; forced GC before samples: ${process.env.ENVELOPE_BENCH_GC === '1' ? 'yes' : 'no'}`);
-  // The stream runs first so its RSS reading is not hidden by the big buffers of the other runs.
-  if (parts.includes('stream')) await bigStream();
-  if (parts.includes('throughput')) await throughput();
-  if (parts.includes('frames')) await frameSweep();
-  console.log(`load average at end: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+export interface SmallRateResult {
+  readonly size: number;
+  readonly rounds: number;
+  readonly suite: string;
+  readonly limits: string;
+  /** Median operations per second. */
+  readonly opsPerSecond: Record<string, { encrypt: number; decrypt: number }>;
+  /** Paired per-round ratios, ours over the SDK's caching materials manager. */
+  readonly oursVsSdkCaching: { encrypt: Spread; decrypt: Spread };
 }
+
+/**
+ * 1 KiB messages with a warm cache: ours against the Encryption SDK's caching materials manager
+ * (NodeCachingMaterialsManager + getLocalCryptographicMaterialsCache over a KmsKeyringNode), same
+ * suite, same cache limits, both over the same LocalKms.
+ */
+export async function smallMessageRate(): Promise<SmallRateResult> {
+  const size = KiB;
+  const kms = new LocalKms();
+  const keyArn = (await kms.createKey({ Description: 'bench' })).KeyMetadata.Arn;
+  const { client: ours } = await oursWithWarmCache(kms, keyArn);
+  const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const cmm = new NodeCachingMaterialsManager({
+    backingMaterials: new KmsKeyringNode({ generatorKeyId: keyArn, clientProvider: (() => kms as unknown as KMS) as unknown as ClientProvider }),
+    cache: getLocalCryptographicMaterialsCache(CACHE_CAPACITY),
+    maxAge: CACHE_MAX_AGE_SECONDS * 1000, // the SDK takes milliseconds
+  });
+  const suiteId = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+  const data = randomBytes(size);
+  const context = { purpose: 'bench' };
+  const oursMessage = (await ours.encrypt(data, { encryptionContext: context })).message;
+  const sdkMessage = (await sdk.encrypt(cmm, data, { suiteId, encryptionContext: context })).result;
+  const list: Contender[] = [];
+  const add = async (name: string, run: () => unknown) => list.push({ name, run, batch: await batchFor(run, 25) });
+  await add('ours:encrypt', () => ours.encrypt(data, { encryptionContext: context }));
+  await add('ours:decrypt', () => ours.decrypt(oursMessage));
+  await add('sdk-caching:encrypt', () => sdk.encrypt(cmm, data, { suiteId, encryptionContext: context }));
+  await add('sdk-caching:decrypt', () => sdk.decrypt(cmm, sdkMessage));
+  const rounds = 15;
+  const t = await interleave(list, rounds);
+  const ms = (name: string) => t.get(name)!.ms;
+  const ops = (name: string) => 1000 / median(ms(name));
+  return {
+    size,
+    rounds,
+    suite: '0x0478 (both)',
+    limits: `maxAge ${CACHE_MAX_AGE_SECONDS} s, capacity ${CACHE_CAPACITY}, message and byte limits at their defaults (both)`,
+    opsPerSecond: {
+      'ours': { encrypt: ops('ours:encrypt'), decrypt: ops('ours:decrypt') },
+      'sdk-caching': { encrypt: ops('sdk-caching:encrypt'), decrypt: ops('sdk-caching:decrypt') },
+    },
+    oursVsSdkCaching: {
+      encrypt: pairedRatio(ms('sdk-caching:encrypt'), ms('ours:encrypt')),
+      decrypt: pairedRatio(ms('sdk-caching:decrypt'), ms('ours:decrypt')),
+    },
+  };
+}
+

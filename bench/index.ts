@@ -1,22 +1,156 @@
 /**
- * `npm run bench [name...]`: runs bench/*.bench.ts in turn. Each prints ratios against a baseline
- * measured in the same run, because this machine is shared and noisy. Never part of `npm test`.
+ * `npm run bench [-- options]`: every figure of issue 8 next to its baseline from the same run,
+ * written to bench/results.md, bench/results.json and docs/throughput.svg. Never part of `npm test`.
+ *
+ *   --only a,b        run only these parts (throughput, small-rate, kms-calls, stream, lambda, synth,
+ *                     profile); results then go to bench/results/partial.* and the committed files stay
+ *   --stream-mib N    plaintext size of the streaming runs (default 1024)
+ *   --sizes a,b       throughput sizes in bytes (default 1 KiB, 64 KiB, 1 MiB, 16 MiB)
+ *   --lambda-runs N   fresh processes per side for cold start (default 15)
+ *   --synth-rounds N  interleaved rounds per synth case (default 6)
+ *
+ * The envelope parts run in child processes on an esbuild bundle of bench/child.ts, under plain
+ * `node`: this process runs under ts-node, whose compiler in the heap would slow every GC.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { bundle } from './bundle.bench';
+import { summariseProfile } from './profile';
+import { BenchResults, Machine, writeReport } from './report';
+import { STREAM_MODES, StreamRun } from './stream.bench';
+import { MiB } from './support';
+import { synthBench } from './synth.bench';
+
+const ROOT = path.join(__dirname, '..');
+const BUILD = path.join(ROOT, 'bench', 'results', '.build');
+const CHILD = path.join(BUILD, 'child.js');
+const PARTS = ['throughput', 'small-rate', 'kms-calls', 'stream', 'lambda', 'synth', 'profile'] as const;
+
+function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = []): T {
+  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, part, JSON.stringify(args)], {
+    cwd: BUILD,
+    encoding: 'utf8',
+    maxBuffer: 64 * MiB,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) throw new Error(`bench child "${part}" failed (exit ${child.status}): ${child.stdout.slice(-2000)}`);
+  return JSON.parse(line.slice(7)) as T;
+}
+
+function machine(startLoad: number[]): Machine {
+  const cpus = os.cpus();
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'lambda', 'src', 'bench'], { cwd: ROOT, encoding: 'utf8' });
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    loadAverageStart: startLoad,
+    loadAverageEnd: os.loadavg(),
+    commit: `${git.stdout.trim() || 'unknown'}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`,
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
-  const files = fs.readdirSync(__dirname)
-    .filter((f) => f.endsWith('.bench.ts'))
-    .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
-    .sort();
-  for (const file of files) {
-    console.log(`\n## ${file.replace('.bench.ts', '')}`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(path.join(__dirname, file)) as { default: () => Promise<void> };
-    await mod.default();
+  const { values } = parseArgs({
+    options: {
+      'only': { type: 'string' },
+      'stream-mib': { type: 'string', default: '1024' },
+      'sizes': { type: 'string' },
+      'lambda-runs': { type: 'string', default: '15' },
+      'synth-rounds': { type: 'string', default: '6' },
+    },
+    allowPositionals: true,
+  });
+  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of only ?? []) {
+    if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}"; parts are ${PARTS.join(', ')}.`);
   }
+  const want = (p: typeof PARTS[number]) => !only || only.includes(p);
+  const positive = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer; received ${String(v)}.`);
+    return n;
+  };
+  const streamBytes = positive('stream-mib', values['stream-mib']) * MiB;
+  const sizes = values.sizes?.split(',').map((s) => positive('sizes', s));
+
+  const started = Date.now();
+  const startLoad = os.loadavg();
+  fs.mkdirSync(BUILD, { recursive: true });
+  await build({
+    entryPoints: [path.join(__dirname, 'child.ts')],
+    outfile: CHILD,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'error',
+  });
+
+  const results: Partial<BenchResults> = {};
+  // Memory first, in fresh processes, while nothing else of the bench is running.
+  if (want('stream')) {
+    log(`stream: ${streamBytes / MiB} MiB through ${STREAM_MODES.join(', ')} (fresh process each)`);
+    results.stream = STREAM_MODES.map((mode) => runChild<StreamRun>('stream', { mode, bytes: streamBytes }));
+  }
+  if (want('throughput')) {
+    log('throughput: raw GCM, ours, Encryption SDK (two suites), interleaved');
+    results.throughput = runChild('throughput', { sizes });
+  }
+  if (want('profile')) {
+    log('profile: ours at 1 MiB and 16 MiB under node --cpu-prof');
+    results.profile = [1 * MiB, 16 * MiB].map((size) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'securekey-prof-'));
+      try {
+        runChild('profile', { size, seconds: 3 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error('node --cpu-prof wrote no profile');
+        return { size, top: summariseProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+  if (want('small-rate')) {
+    log('small-message rate: 1 KiB, warm caches, ours vs the Encryption SDK caching CMM');
+    results.smallRate = runChild('small-rate');
+  }
+  if (want('kms-calls')) {
+    log('KMS calls: ours vs the Encryption SDK caching CMM over a counting LocalKms');
+    results.kmsCalls = runChild('kms-calls');
+  }
+  if (want('lambda')) {
+    log('lambda: bundle size and cold require, ours vs a minimal Encryption SDK handler');
+    results.lambda = await bundle(positive('lambda-runs', values['lambda-runs']));
+  }
+  if (want('synth')) {
+    log('synth: 100 SecureKeys vs 100 kms.Keys, with and without template validation');
+    results.synth = await synthBench(positive('synth-rounds', values['synth-rounds']));
+  }
+  results.machine = machine(startLoad);
+  results.durationSeconds = Math.round((Date.now() - started) / 1000);
+  const partial = only !== undefined;
+  const written = writeReport(results, {
+    markdown: partial ? path.join(ROOT, 'bench', 'results', 'partial.md') : path.join(ROOT, 'bench', 'results.md'),
+    json: partial ? path.join(ROOT, 'bench', 'results', 'partial.json') : path.join(ROOT, 'bench', 'results.json'),
+    svg: partial ? path.join(ROOT, 'bench', 'results', 'partial-throughput.svg') : path.join(ROOT, 'docs', 'throughput.svg'),
+  });
+  process.stdout.write(fs.readFileSync(written.markdown, 'utf8'));
+  log(`done in ${results.durationSeconds} s; wrote ${Object.values(written).map((f) => path.relative(ROOT, f)).join(', ')}`);
 }
 
 main().catch((err) => {

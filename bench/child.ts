@@ -1,0 +1,31 @@
+/**
+ * Entry point of the bench's child processes (bundled by esbuild into bench/results/.build, run by
+ * plain `node`): `node child.js <part> [json args]` prints one line `RESULT <json>`. Each part is
+ * required on demand (esbuild runs a bundled module on its first require), so a streaming run's
+ * process holds neither the Encryption SDK nor LocalKms.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+type Envelope = typeof import('./envelope.bench');
+type Ours = typeof import('./ours');
+type Cache = typeof import('./cache.bench');
+type Stream = typeof import('./stream.bench');
+
+async function main(): Promise<unknown> {
+  const [part, json] = process.argv.slice(2);
+  const args = json ? JSON.parse(json) as Record<string, unknown> : {};
+  switch (part) {
+    case 'throughput': return (require('./envelope.bench') as Envelope).throughput(args.sizes as number[] | undefined);
+    case 'small-rate': return (require('./envelope.bench') as Envelope).smallMessageRate();
+    case 'profile': return (require('./ours') as Ours).profileLoop(args.size as number, args.seconds as number);
+    case 'kms-calls': return (require('./cache.bench') as Cache).kmsCalls();
+    case 'stream': return (require('./stream.bench') as Stream).streamRun(args.mode as Parameters<Stream['streamRun']>[0], args.bytes as number);
+    default: throw new Error(`unknown bench part ${JSON.stringify(part)}`);
+  }
+}
+
+main().then((result) => {
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}).catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

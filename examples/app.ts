@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { addReplicaExample } from './replicas';
 import { EnvelopeFunction, SecureKey } from '../src';
 
 export const EXAMPLE_LOG_GROUP_NAME = '/secure-key-example/app';
@@ -78,11 +79,14 @@ export class SecureKeyExampleStack extends Stack {
   }
 }
 
-/** Builds the example app (one stack). `outdir` defaults to CDK's temporary directory. */
-export function buildExampleApp(outdir?: string): { app: App; stack: SecureKeyExampleStack } {
+/**
+ * Builds the example app: the audited data key's stack, and a multi-Region key (examples/replicas.ts) whose
+ * primary stack and two replica stacks each hold a bucket. `outdir` defaults to CDK's temporary directory.
+ */
+export function buildExampleApp(outdir?: string): { app: App; stack: SecureKeyExampleStack; replicas: ReturnType<typeof addReplicaExample> } {
   const app = new App({ outdir });
   const stack = new SecureKeyExampleStack(app, 'SecureKeyExample', {
     env: { account: '111111111111', region: 'us-east-1' },
   });
-  return { app, stack };
+  return { app, stack, replicas: addReplicaExample(app) };
 }

@@ -7,7 +7,7 @@ import { buildExampleApp } from './app';
 import { KeyAccessReport, KeyPolicyChecks } from '../src';
 
 const outdir = path.join(__dirname, '..', 'cdk.out');
-const { app, stack } = buildExampleApp(outdir);
+const { app, stack, replicas } = buildExampleApp(outdir);
 const assembly = app.synth();
 
 for (const artifact of assembly.stacks) {
@@ -21,7 +21,9 @@ for (const artifact of assembly.stacks) {
 console.log(`\nWho can do what with ${stack.key.node.path}:\n`);
 console.log(KeyAccessReport.of(stack.key).toMarkdown());
 
-const violations = new KeyPolicyChecks().validateScope(stack).violations;
+console.log(`\nMulti-Region key ${replicas.primary.stackName} (${replicas.primary.region}): replicas in ${replicas.replicas.map((r) => `${r.region} (${r.stackName})`).join(', ')}`);
+
+const violations = new KeyPolicyChecks().validateScope(app).violations;
 console.log(`\nKeyPolicyChecks: ${violations.length === 0 ? 'no findings' : ''}`);
 for (const v of violations) console.log(`  ${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 console.log('Compliance map: Metadata["cdk-secure-key:compliance"] of the template');

@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Aws, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -448,7 +448,9 @@ export class KeyAudit extends Construct {
     const metricPrefix = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
     if (this.logGroup !== undefined && wantAlarms) {
       this.keys.forEach((key, i) => {
-        this.addDisableOrDeleteAlarm(`Key${i}`, this.logGroup!, keyDisableOrDeletePattern(key.keyArn), `KeyDisabledOrDeletionScheduled-${metricPrefix}-${i}`,
+        // Lazy: replicas added after the audit (addReplica) are matched too.
+        const pattern = Lazy.string({ produce: () => keyDisableOrDeletePattern(keyArnsInEveryRegion(key)) });
+        this.addDisableOrDeleteAlarm(`Key${i}`, this.logGroup!, pattern, `KeyDisabledOrDeletionScheduled-${metricPrefix}-${i}`,
           `DisableKey or ScheduleKeyDeletion was called on the audited key ${Token.isUnresolved(key.keyArn) ? key.node.path : key.keyArn} (CloudTrail log group of ${path}).`, alarmAction);
       });
     } else if (wantAlarms && props.alarms === undefined) {
@@ -572,4 +574,14 @@ class TopicTarget implements events.IRuleTarget {
 
 function acknowledge(scope: IConstruct, ids: string[], reason: string): void {
   for (const id of ids) Validations.of(scope).acknowledge({ id, reason });
+}
+
+/**
+ * The key's ARN, and for a multi-Region SecureKey its ARN in each replica's Region: replicas share the
+ * primary's key ID, so the ARNs are known in the primary's stack without a cross-Region reference.
+ */
+function keyArnsInEveryRegion(key: kms.IKey): string[] {
+  if (!(key instanceof SecureKey) || !key.multiRegion) return [key.keyArn];
+  const stack = Stack.of(key);
+  return [key.keyArn, ...key.replicaKeys.map((r) => stack.formatArn({ service: 'kms', region: r.region, resource: 'key', resourceName: key.keyId }))];
 }

@@ -39,11 +39,14 @@ export const CIS_KEY_DISABLE_OR_DELETE_PATTERN = '{($.eventSource = kms.amazonaw
 
 /**
  * The CIS filter narrowed to one key: KMS records name the key in `resources[0].ARN` for both
- * events (the caller's `keyId` parameter may be an ID or an ARN, so it is not used).
+ * events (the caller's `keyId` parameter may be an ID or an ARN, so it is not used). A multi-Region key
+ * passes one ARN per Region of its set: the multi-Region trail delivers every Region's events to the one
+ * log group, so disabling a replica raises the same alarm.
  */
-export function keyDisableOrDeletePattern(keyArn: string): string {
+export function keyDisableOrDeletePattern(keyArns: string[]): string {
+  const match = keyArns.map((arn) => `($.resources[0].ARN = "${arn}")`).join(' || ');
   return '{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion))'
-    + ` && ($.resources[0].ARN = "${keyArn}") }`;
+    + ` && ${keyArns.length > 1 ? `(${match})` : match} }`;
 }
 
 /** EventBridge pattern for the keys' sensitive CloudTrail events (the key ARN in `detail.resources[].ARN`). */

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -174,6 +174,23 @@ describe('alarms, event rule and topic', () => {
       FilterPattern: `{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) && ($.resources[0].ARN = "${keyArn}") }`,
       MetricTransformations: [{ MetricNamespace: 'SecureKey/KeyAudit', MetricValue: '1', Unit: 'Count' }],
     });
+  });
+
+  test('metric filter of a multi-Region key: its ARN in every Region of the set, replicas added later included', () => {
+    const app = new App();
+    const primary = new Stack(app, 'Primary', { env: { account: ACCOUNT, region: REGION } });
+    const mrk = new SecureKey(primary, 'Orders', {
+      replicaRegions: ['eu-west-1'],
+      audit: { trailName: TRAIL_NAME, logGroupName: LOG_GROUP_NAME },
+    });
+    mrk.addReplica(new Stack(app, 'Sydney', { env: { account: ACCOUNT, region: 'ap-southeast-2' }, crossRegionReferences: true }));
+    const [filter] = resourcesOfType(primary, 'AWS::Logs::MetricFilter');
+    const primaryArn = resolveKey(mrk).keyArn;
+    const keyId = primaryArn.split(':key/')[1];
+    const arnIn = (region: string) => primaryArn.replace(`:kms:${REGION}:`, `:kms:${region}:`);
+    expect(keyId).toBeTruthy();
+    expect(filter.props.FilterPattern).toBe('{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion))'
+      + ` && (($.resources[0].ARN = "${primaryArn}") || ($.resources[0].ARN = "${arnIn('eu-west-1')}") || ($.resources[0].ARN = "${arnIn('ap-southeast-2')}")) }`);
   });
 
   test('alarm: one event in five minutes notifies the topic; no data is not a breach', () => {

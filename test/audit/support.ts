@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { KeyAudit, KeyAuditOptions, SecureKey } from '../../src';
-import { COMPLIANCE_METADATA_KEY, ComplianceRecord } from '../../src/private/compliance';
+import { ComplianceRecord, complianceRecordsOf } from '../../src/private/compliance';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { newStack } from '../support/secure-key-fixtures';
 
@@ -32,5 +32,5 @@ export function resourcesOfType(stack: Stack | Resources, type: string): Array<{
 }
 
 export function complianceRecords(scope: IConstruct): ComplianceRecord[] {
-  return scope.node.metadata.filter((m) => m.type === COMPLIANCE_METADATA_KEY).map((m) => m.data as ComplianceRecord);
+  return complianceRecordsOf(scope);
 }

@@ -1,15 +1,11 @@
-import { Lazy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KeyGrantsWithConditions } from './key-grants';
-import {
-  KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, findManageAndUseOverlap, findUnpinnedWildcards,
-  findUnscopedServicePrincipals, usageActions, viaServiceName,
-} from './key-policy';
-import { SecureKeyBase } from './private/key-base';
+import { KeyGrantOptions, accessModelStatements, adminActions, usageActions, viaServiceName } from './key-policy';
+import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { checkReplicaStack, multiRegionAdminStatements, notMultiRegion, ReplicaSource, replicaArn } from './private/replica-settings';
-import { checkAlias, normalizeAlias, propError } from './private/validation';
 import type { SecureKey } from './secure-key';
 
 /** Properties of a SecureReplicaKey. */
@@ -49,7 +45,6 @@ export class SecureReplicaKey extends SecureKeyBase {
   /** The replica's key policy; the same checks as the primary's run over it at synth. */
   public readonly keyPolicy: iam.PolicyDocument;
   protected readonly policy: iam.PolicyDocument;
-  private readonly aliasConstructs = new Map<string, kms.Alias>();
 
   constructor(scope: Construct, id: string, props: SecureReplicaKeyProps) {
     super(scope, id);
@@ -123,24 +118,6 @@ export class SecureReplicaKey extends SecureKeyBase {
     this.node.addValidation({ validate: () => this.checkPolicy() });
   }
 
-  /** Adds an alias in the replica's Region (the `alias/` prefix is optional). */
-  public addAlias(alias: string): kms.Alias {
-    const name = normalizeAlias(alias);
-    checkAlias(this.node.path, name);
-    if (this.aliasConstructs.has(name)) {
-      throw propError(this.node.path, 'aliases', 'contains a duplicate', name, `each alias once ('${name.slice(6)}' and '${name}' name the same alias)`);
-    }
-    const id = Token.isUnresolved(name) ? `Alias${this.aliasConstructs.size}` : `Alias${name.slice(6).replace(/[^A-Za-z0-9]/g, '')}${this.aliasConstructs.size}`;
-    const created = new kms.Alias(this, id, { aliasName: name, targetKey: this });
-    this.aliasConstructs.set(name, created);
-    return created;
-  }
-
-  /** The replica's alias names, `alias/` included. */
-  public get aliasNames(): string[] {
-    return [...this.aliasConstructs.keys()];
-  }
-
   /**
    * The grant methods with conditions attached (an exact encryption context, required context keys,
    * `kms:ViaService` services of the replica's Region, a caller account), as `SecureKey.withConditions`.
@@ -159,29 +136,16 @@ export class SecureReplicaKey extends SecureKeyBase {
   }
 
   private checkPolicy(): string[] {
-    const path = this.node.path;
     const policy = Stack.of(this).resolve(this.policy.toJSON());
-    const errors: string[] = [];
-    for (const i of findUnpinnedWildcards(policy)) {
-      errors.push(`SecureKey replica ${path}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
-    }
-    for (const u of findUnscopedServicePrincipals(policy)) {
-      errors.push(`SecureKey replica ${path}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
-        + 'without an aws:SourceAccount, aws:SourceArn, kms:ViaService, kms:CallerAccount or kms:EncryptionContext:<key> condition, so any AWS customer\'s resource of that service could use the key (confused deputy). Add one.');
-    }
-    for (const p of findManageAndUseOverlap(policy)) {
-      errors.push(`SecureKey replica ${path}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
-    }
     // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
     // can update the replica's policy, so the guard applies even when the primary bypasses it.
-    if (!allowsPolicyUpdate(policy)) {
-      const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
-        ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
-        : '';
-      errors.push(`SecureKey replica ${path}: no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`);
-    }
-    return errors;
+    const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
+      ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
+      : '';
+    return keyPolicyProblems(policy, `SecureKey replica ${this.node.path}`, () => '.',
+      `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`);
   }
+
 }
 
 function stackOfGrantee(grantee: iam.IGrantable): Stack | undefined {

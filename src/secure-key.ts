@@ -5,12 +5,12 @@ import { Construct } from 'constructs';
 import { KeyAudit, KeyAuditOptions } from './key-audit';
 import { KeyGrantsWithConditions } from './key-grants';
 import {
-  KeyGrantOptions, accessModelStatements, adminActions, allowsPolicyUpdate, cloudTrailStatements, cloudWatchLogsStatement,
-  findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, serviceDataKeyStatement, usageActions, viaServiceName,
+  KeyGrantOptions, accessModelStatements, adminActions, cloudTrailStatements, cloudWatchLogsStatement, serviceDataKeyStatement,
+  usageActions, viaServiceName,
 } from './key-policy';
 import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
-import { rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
+import { keyPolicyProblems, rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
 import { Replication } from './private/replica-settings';
@@ -271,7 +271,6 @@ export class SecureKey extends SecureKeyBase {
   /** The key policy; SecureKey's checks run over it at synth. */
   public readonly keyPolicy: iam.PolicyDocument;
   protected readonly policy: iam.PolicyDocument;
-  private readonly aliasConstructs = new Map<string, kms.Alias>();
   private readonly bypassLockoutCheck: boolean;
   private readonly allowIamAdministration: boolean;
   /** The CloudTrail audit of this key (trail, alarms, event rule), when the `audit` prop is set. */
@@ -452,19 +451,6 @@ export class SecureKey extends SecureKeyBase {
     return this._replication?.all() ?? [];
   }
 
-  /** Adds an alias (the `alias/` prefix is optional). */
-  public addAlias(alias: string): kms.Alias {
-    const name = normalizeAlias(alias);
-    checkAlias(this.node.path, name);
-    if (this.aliasConstructs.has(name)) {
-      throw propError(this.node.path, 'aliases', 'contains a duplicate', name, `each alias once ('${name.slice(6)}' and '${name}' name the same alias)`);
-    }
-    const id = Token.isUnresolved(name) ? `Alias${this.aliasConstructs.size}` : `Alias${name.slice(6).replace(/[^A-Za-z0-9]/g, '')}${this.aliasConstructs.size}`;
-    const created = new kms.Alias(this, id, { aliasName: name, targetKey: this });
-    this.aliasConstructs.set(name, created);
-    return created;
-  }
-
   /**
    * The grant methods with conditions attached: an exact encryption context, required
    * encryption-context keys, `kms:ViaService` services and a caller account. For example
@@ -481,11 +467,6 @@ export class SecureKey extends SecureKeyBase {
    */
   public get grants(): kms.KeyGrants {
     return kms.KeyGrants.fromKey(this, false);
-  }
-
-  /** The key's alias names, `alias/` included. */
-  public get aliasNames(): string[] {
-    return [...this.aliasConstructs.keys()];
   }
 
   /**
@@ -552,28 +533,13 @@ export class SecureKey extends SecureKeyBase {
   }
 
   private checkPolicy(): string[] {
-    const path = this.node.path;
     const policy = Stack.of(this).resolve(this.policy.toJSON());
-    const errors: string[] = [];
-    for (const i of findUnpinnedWildcards(policy)) {
-      errors.push(`SecureKey ${path}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
-    }
-    for (const u of findUnscopedServicePrincipals(policy)) {
-      const sns = u.services.includes('sns.amazonaws.com')
+    return keyPolicyProblems(policy, `SecureKey ${this.node.path}`,
+      (services) => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).' + (services.includes('sns.amazonaws.com')
         ? ' If CDK\'s SqsSubscription added it, set the feature flag @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption to true in cdk.json (it adds aws:SourceArn).'
-        : '';
-      errors.push(`SecureKey ${path}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
-        + 'without a condition that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
-        + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>), '
-        + `for example with allowEventBridge/allowSns/allowS3({ sourceArns }).${sns}`);
-    }
-    for (const p of findManageAndUseOverlap(policy)) {
-      errors.push(`SecureKey ${path}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
-    }
-    if (!this.bypassLockoutCheck && !allowsPolicyUpdate(policy)) {
-      errors.push(`SecureKey ${path}: no principal could update this key's policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in 'administrators', keep 'allowIamAdministration' true, or set 'bypassPolicyLockoutSafetyCheck: true' if an administrator outside this app is intended.`);
-    }
-    return errors;
+        : ''),
+      this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.');
   }
+
 }
 

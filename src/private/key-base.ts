@@ -1,10 +1,13 @@
-import { Resource, Stack } from 'aws-cdk-lib';
+import { Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import * as A from './actions';
-import { SecureKeyConfigError } from './validation';
-import { expandActions, grantConditions, KeyGrantOptions, usageActions } from '../key-policy';
+import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
+import {
+  allowsPolicyUpdate, expandActions, findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, grantConditions,
+  KeyGrantOptions, usageActions,
+} from '../key-policy';
 
 /** @internal */
 export type GrantMethod = 'grantEncrypt' | 'grantDecrypt' | 'grantEncryptDecrypt' | 'grantGenerateDataKey' | 'grantSign'
@@ -58,7 +61,25 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     return { keyArn: this.keyArn, keyId: this.keyId };
   }
 
-  public abstract addAlias(alias: string): kms.Alias;
+  private readonly aliasConstructs = new Map<string, kms.Alias>();
+
+  /** Adds an alias (the `alias/` prefix is optional). */
+  public addAlias(alias: string): kms.Alias {
+    const name = normalizeAlias(alias);
+    checkAlias(this.node.path, name);
+    if (this.aliasConstructs.has(name)) {
+      throw propError(this.node.path, 'aliases', 'contains a duplicate', name, `each alias once ('${name.slice(6)}' and '${name}' name the same alias)`);
+    }
+    const id = Token.isUnresolved(name) ? `Alias${this.aliasConstructs.size}` : `Alias${name.slice(6).replace(/[^A-Za-z0-9]/g, '')}${this.aliasConstructs.size}`;
+    const created = new kms.Alias(this, id, { aliasName: name, targetKey: this });
+    this.aliasConstructs.set(name, created);
+    return created;
+  }
+
+  /** The key's alias names, `alias/` included. */
+  public get aliasNames(): string[] {
+    return [...this.aliasConstructs.keys()];
+  }
 
   /**
    * Adds a statement to the key policy. SecureKey's checks (no unpinned wildcard principal,
@@ -240,4 +261,31 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     const onResource = iam.Grant.addStatementToResourcePolicy({ grantee, actions, resourceArns: ['*'], resource: this, statement });
     return onPrincipal.combine(onResource);
   }
+}
+
+/**
+ * The synth-time checks of a key policy shared by SecureKey and its replicas: no unpinned wildcard
+ * principal, no service principal without a scoping condition, nobody both administers and uses the key,
+ * and (unless `lockout` says why not) someone can update the policy. `subject` names the key in messages;
+ * `serviceHint` ends the service-principal message.
+ *
+ * @internal
+ */
+export function keyPolicyProblems(policy: unknown, subject: string, serviceHint: (services: string[]) => string,
+  lockout: string | undefined): string[] {
+  const errors: string[] = [];
+  for (const i of findUnpinnedWildcards(policy)) {
+    errors.push(`${subject}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
+  }
+  for (const u of findUnscopedServicePrincipals(policy)) {
+    errors.push(`${subject}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
+      + 'without a condition that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
+      + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>)'
+      + `${serviceHint(u.services)}`);
+  }
+  for (const p of findManageAndUseOverlap(policy)) {
+    errors.push(`${subject}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
+  }
+  if (lockout !== undefined && !allowsPolicyUpdate(policy)) errors.push(`${subject}: ${lockout}`);
+  return errors;
 }

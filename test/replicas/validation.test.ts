@@ -186,7 +186,7 @@ describe('synth checks on the replica\'s key policy', () => {
   test('fails if a statement added to the replica allows a service principal without a scoping condition', () => {
     const { app, key } = primaryWithReplicas();
     key.replicaKey('eu-west-1').addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'] }));
-    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 allows the service principal sns\.amazonaws\.com without an aws:SourceAccount/);
+    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 allows the service principal sns\.amazonaws\.com without a condition that limits it to your resources/);
   });
 
   test('fails if a principal of the replica both administers and uses it', () => {

@@ -2,39 +2,17 @@
  * KeyAudit's AWS::CloudTrail::Trail and AWS::KMS::Key properties validate against CloudFormation's
  * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
  */
-import * as fs from 'node:fs';
-import Ajv, { ValidateFunction } from 'ajv';
 import { Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { resourcesOfType } from './support';
 import { SecureKey } from '../../src';
+import { schemaValidator, SCHEMA_SETS } from '../support/schemas';
 import { newStack } from '../support/secure-key-fixtures';
-import { sharedPath } from '../support/shared';
 
-interface ResourceSchema {
-  properties: object;
-  definitions?: object;
-  required?: string[];
-  additionalProperties?: boolean;
-}
-
-function validatorFor(file: string): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as ResourceSchema;
-  // Registry schemas carry keywords Ajv does not know (insertionOrder, tagging...) and cfn-lint formats.
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  return ajv.compile({
-    type: 'object',
-    properties: schema.properties,
-    definitions: schema.definitions ?? {},
-    required: schema.required ?? [],
-    additionalProperties: schema.additionalProperties ?? false,
-  });
-}
-
-const validators = [['provider', ''], ['registry us-east-1', 'registry-us-east-1']].map(([name, dir]) => ({
+const validators = SCHEMA_SETS.map(([name, dir]) => ({
   name,
-  trail: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-cloudtrail-trail.json')),
-  key: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-kms-key.json')),
+  trail: schemaValidator(dir, 'aws-cloudtrail-trail.json'),
+  key: schemaValidator(dir, 'aws-kms-key.json'),
 }));
 
 function auditStacks(): Stack[] {

@@ -2,29 +2,13 @@
  * The replica stacks validate against CloudFormation's resource schemas (provider repo and us-east-1
  * registry copies), and cdk-nag's packs report nothing unsuppressed on the primary and replica stacks.
  */
-import * as fs from 'node:fs';
-import Ajv, { ValidateFunction } from 'ajv';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { primaryWithReplicas, templateOf } from './fixtures';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
-import { sharedPath } from '../support/shared';
+import { schemaValidator, SCHEMA_SETS } from '../support/schemas';
 
-function validatorFor(file: string): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as { properties: object; definitions?: object; required?: string[]; additionalProperties?: boolean };
-  // Registry schemas carry keywords ajv does not know (insertionOrder, tagging...): ignore them, no formats.
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  return ajv.compile({
-    type: 'object',
-    properties: schema.properties,
-    definitions: schema.definitions ?? {},
-    required: schema.required ?? [],
-    additionalProperties: schema.additionalProperties ?? false,
-  });
-}
-
-const SCHEMA_SETS = [['provider', ''], ['registry us-east-1', 'registry-us-east-1']] as const;
 const TYPES: Record<string, string> = { 'AWS::KMS::ReplicaKey': 'aws-kms-replicakey.json', 'AWS::KMS::Alias': 'aws-kms-alias.json', 'AWS::KMS::Key': 'aws-kms-key.json' };
 
 function kmsResources(stack: Stack): Array<{ type: string; id: string; props: Record<string, unknown> }> {
@@ -36,7 +20,7 @@ function kmsResources(stack: Stack): Array<{ type: string; id: string; props: Re
 }
 
 describe.each(SCHEMA_SETS)('CloudFormation schemas (%s)', (_name, dir) => {
-  const validators = Object.fromEntries(Object.entries(TYPES).map(([t, f]) => [t, validatorFor(sharedPath('schemas', 'cloudformation', dir, f))]));
+  const validators = Object.fromEntries(Object.entries(TYPES).map(([t, f]) => [t, schemaValidator(dir, f)]));
   const { stack, key } = primaryWithReplicas();
   const resources = [stack, ...key.replicaKeys.map((r) => r.stack)].flatMap((s) => kmsResources(s).map((r) => ({ ...r, stack: s.node.id })));
 

@@ -2,46 +2,19 @@
  * The synthesized AWS::KMS::Key and AWS::KMS::Alias properties validate against CloudFormation's
  * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
  */
-import * as fs from 'node:fs';
-import Ajv, { ValidateFunction } from 'ajv';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnKey, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { SecureKey } from '../../src';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
+import { schemaValidator, SCHEMA_SETS } from '../support/schemas';
 import { newStack, roles } from '../support/secure-key-fixtures';
-import { sharedPath } from '../support/shared';
 
-interface ResourceSchema {
-  properties: object;
-  definitions?: object;
-  required?: string[];
-  additionalProperties?: boolean;
-}
-
-function validatorFor(file: string): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as ResourceSchema;
-  // Registry schemas carry extra keywords (insertionOrder, tagging, handlers...) and cfn-lint format
-  // names such as "AWS::KMS::Key.Arn": ignore unknown keywords and do not validate formats.
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  return ajv.compile({
-    type: 'object',
-    properties: schema.properties,
-    definitions: schema.definitions ?? {},
-    required: schema.required ?? [],
-    additionalProperties: schema.additionalProperties ?? false,
-  });
-}
-
-const SCHEMA_SETS = [
-  ['provider', ''],
-  ['registry us-east-1', 'registry-us-east-1'],
-] as const;
 const validators = SCHEMA_SETS.map(([name, dir]) => ({
   name,
-  key: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-kms-key.json')),
-  alias: validatorFor(sharedPath('schemas', 'cloudformation', dir, 'aws-kms-alias.json')),
+  key: schemaValidator(dir, 'aws-kms-key.json'),
+  alias: schemaValidator(dir, 'aws-kms-alias.json'),
 }));
 
 /** Properties of every KMS key and alias in the stack, intrinsics resolved to placeholder strings. */

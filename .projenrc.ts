@@ -84,7 +84,8 @@ new javascript.TypescriptConfig(project, {
   },
 });
 
-for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/']) {
+// The esbuild metafiles beside the bundles are for bench/ and the bundle tests, not for users.
+for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/', '/assets/*.meta.json']) {
   project.addPackageIgnore(pattern);
 }
 

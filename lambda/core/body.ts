@@ -79,6 +79,13 @@ export function frameSize(contentLength: number, final: boolean): number {
 }
 
 /**
+ * node:crypto returns a new buffer from every update() call. Fed whole 256 KiB+ frames, those
+ * temporaries exceed glibc's mmap threshold (128 KiB by default), so each is fresh memory the kernel
+ * must fault in and zero; 64 KiB slices stay in malloc's arenas and are reused.
+ */
+const UPDATE_SLICE = 64 * 1024;
+
+/**
  * Encrypts frames in sequence for one message. The IV of each frame is its sequence number,
  * big-endian in the IV's last 4 bytes, so it never repeats under the message's content key.
  */
@@ -115,7 +122,9 @@ export class FrameEncryptor {
     }
     const cipher = createCipheriv('aes-256-gcm', this.contentKey, this.iv);
     cipher.setAAD(this.aad.frame(final ? 'final' : 'regular', seq, plaintext.length));
-    pos += cipher.update(plaintext).copy(out, pos);
+    for (let at = 0; at < plaintext.length; at += UPDATE_SLICE) {
+      pos += cipher.update(plaintext.subarray(at, at + UPDATE_SLICE)).copy(out, pos);
+    }
     pos += cipher.final().copy(out, pos);
     pos += cipher.getAuthTag().copy(out, pos);
     return pos;
@@ -207,12 +216,16 @@ export class BodyDecryptor {
     let at = 0;
     try {
       for (;;) {
-        const step = this.next(buf, pos);
-        if (step.kind !== 'plaintext' || at + step.plaintext.length > out.length) throw new Error('internal: body changed after scan');
-        at += step.plaintext.copy(out, at);
-        step.plaintext.fill(0);
-        pos += step.consumed;
-        if (step.done) break;
+        const unit = locateUnit(this.header, buf, pos, this.sequenceNumber, this.maxUnitLength);
+        if (typeof unit === 'number' || at + unit.length > out.length) throw new Error('internal: body changed after scan');
+        at = this.openInto(buf, unit, out, at);
+        pos += unit.total;
+        if (unit.kind === 'regular') {
+          this.sequenceNumber++;
+        } else {
+          this.done = true;
+          break;
+        }
       }
       if (at !== out.length) throw new Error('internal: body changed after scan');
       return out;
@@ -220,6 +233,28 @@ export class BodyDecryptor {
       out.fill(0);
       throw err;
     }
+  }
+
+  /**
+   * Decrypts one unit into `out` at `at` (a whole-body decrypt: `out` is wiped by the caller if any unit
+   * fails, and returned only once every unit authenticated). Fed in slices, like FrameEncryptor.
+   */
+  private openInto(buf: Buffer, unit: Unit, out: Buffer, at: number): number {
+    const { ivPos, contentPos, length, kind, seq } = unit;
+    const decipher = createDecipheriv('aes-256-gcm', this.contentKey, buf.subarray(ivPos, ivPos + IV_LENGTH));
+    decipher.setAAD(this.aad.frame(kind, seq, length));
+    decipher.setAuthTag(buf.subarray(contentPos + length, contentPos + length + TAG_LENGTH));
+    for (let off = 0; off < length; off += UPDATE_SLICE) {
+      const piece = decipher.update(buf.subarray(contentPos + off, contentPos + Math.min(off + UPDATE_SLICE, length)));
+      at += piece.copy(out, at);
+      piece.fill(0);
+    }
+    try {
+      decipher.final();
+    } catch {
+      throw new InvalidMessageError(`Body ${kind === 'single' ? 'block' : `frame ${seq}`} does not authenticate: the message was modified or is corrupt.`);
+    }
+    return at;
   }
 
   private open(buf: Buffer, unit: Unit): Buffer {

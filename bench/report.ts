@@ -196,9 +196,10 @@ export function markdown(r: Partial<BenchResults>): string {
     out.push('');
     out.push('`update (node:internal/crypto/cipher)` is OpenSSL\'s AES-GCM, the work raw GCM does too. Everything else is');
     out.push('what the message format costs on top through node:crypto\'s API: `Cipher.update()` always returns a new buffer, so');
-    out.push('each frame is encrypted into a fresh buffer and copied into the message (`_copyActual`, Buffer copy), and each');
-    out.push('decrypted frame is copied into the plaintext and its temporary wiped (`_fill`); fresh buffers cost page faults and');
-    out.push('garbage collection; each message derives two keys (`hkdfSync`) and authenticates a header.');
+    out.push('each 64 KiB slice of a frame is encrypted into a temporary and copied into the message (`_copyActual`, Buffer copy),');
+    out.push('and each decrypted slice is copied into the plaintext and its temporary wiped (`_fill`); slices stay under glibc\'s');
+    out.push('mmap threshold so the temporaries are reused, not faulted in; each message derives two keys (`hkdfSync`) and');
+    out.push('authenticates a header.');
     out.push('');
   }
   if (r.smallRate) {

@@ -5,6 +5,7 @@
 //
 //   node cli/build-bundle.mjs [--outdir DIR]
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from '../lambda/esbuild-options.mjs';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,18 +24,7 @@ mkdirSync(cliDir, { recursive: true });
 const result = await build({
   entryPoints: [join(root, 'cli', 'main.ts')],
   outfile,
-  bundle: true,
-  platform: 'node',
-  // package.json says node >= 20.
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-  // ESM builds of the SDK tree-shake better.
-  mainFields: ['module', 'main'],
+  ...NODE_BUNDLE,
   // `report` analyses templates with code that imports aws-cdk-lib (a peer dependency of this
   // package, so installed next to it); bundling it would multiply the size of the file for one
   // command. encrypt, decrypt and keys never load it.

@@ -11,6 +11,7 @@
 // function's directory: the deployed function never carries it, and a local run (the demo, the
 // bundle test) finds it next door.
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './esbuild-options.mjs';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,20 +35,9 @@ const localDir = join(assets, 'envelope-local-kms');
 const LOCAL_KMS_IMPORT = './providers/local-kms';
 const LOCAL_KMS_FROM_FUNCTION = '../envelope-local-kms/index.js';
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  // The function runs on nodejs24.x (EnvelopeFunction); node20 syntax also runs on the Node 20 used
-  // for local runs, the demo and the tests here.
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-  mainFields: args['main-fields'].split(','),
-};
+// The function runs on nodejs24.x (EnvelopeFunction); node20 syntax also runs on the Node 20 used
+// for local runs, the demo and the tests here.
+const common = { ...NODE_BUNDLE, mainFields: args['main-fields'].split(',') };
 
 const keepLocalKmsOut = {
   name: 'local-kms-beside',

@@ -5,22 +5,13 @@ import { join, relative } from 'node:path';
 import { EnvelopeClient } from '../../lambda/core/envelope-client';
 import { LocalKms } from '../../lambda/providers/local-kms';
 import { LocalKmsKeyProvider } from '../../lambda/providers/local-kms-provider';
+import { newestSource } from '../support/sources';
 
 // The bundle the package ships (assets/envelope-function/index.js), loaded in a fresh `node`
 // process. The test task builds it right before jest; when it is missing or older than the
 // sources (a local run), this file builds its own copy in a temporary directory instead.
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED = join(ROOT, 'assets');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (/\.(ts|mjs)$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 let assets = SHIPPED;
 let work: string;

@@ -93,6 +93,7 @@ project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './lambda': { types: './lib/lambda/index.d.ts', default: './lib/lambda/index.js' },
   './lambda/aws': { types: './lib/lambda/aws.d.ts', default: './lib/lambda/aws.js' },
+  './lambda/aws-usage-report': { types: './lib/lambda/aws-usage-report.d.ts', default: './lib/lambda/aws-usage-report.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
 });

@@ -2,19 +2,20 @@
  * The envelope Lambda's handler, run offline against the LocalKms stand-in (no AWS account):
  * encrypts and decrypts a few payloads for two tenants, asks for a data key, re-wraps a message
  * under another key, sends a bad event, then runs the same workload with the cache turned off and
- * prints the KMS calls the cache saved, and finally audits who used the key.
+ * prints the KMS calls the cache saved, and finally reports who used the key (the usage report).
  *
  *   npm run demo            (or: npx ts-node --transpile-only --project examples/tsconfig.json examples/envelope-demo.ts)
  */
 import { randomBytes } from 'node:crypto';
-import type { KeyUsageReport } from '../lambda/audit/summarize';
-import {
-  createHandler, localCloudTrail, type DecryptResponse, type EncryptResponse, type EnvelopeHandler, type EnvelopeResponse,
-} from '../lambda/handler';
 import { loadConfig } from '../lambda/handler/config';
+import {
+  createHandler, type DecryptResponse, type EncryptResponse, type EnvelopeHandler, type EnvelopeResponse,
+} from '../lambda/handler/create-handler';
+import { localCloudTrail } from '../lambda/handler/local-cloudtrail';
 import type { CallLogRecord } from '../lambda/handler/logger';
 import { AwsKmsKeyProvider } from '../lambda/providers/aws-kms';
 import { LocalKms } from '../lambda/providers/local-kms';
+import type { KeyUsageReport } from '../lambda/usage-report/summarize';
 
 const ACCOUNT = '111122223333';
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/EnvelopeFunctionRole`;
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
 
   // Someone else uses the key directly; the audit flags them.
   await kms.withCaller(STRANGER).generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256' });
-  const report = await cached.handler({ operation: 'audit', lookbackMinutes: 60 }) as KeyUsageReport;
+  const report = await cached.handler({ operation: 'usageReport', lookbackMinutes: 60 }) as KeyUsageReport;
   console.log(`\nAudit of the last hour (${report.totals.events} CloudTrail events, ${report.complete ? 'complete' : 'incomplete'}): who used the key`);
   for (const p of report.principals) {
     const ops = Object.entries(p.operations).map(([op, u]) => `${op} ${u.count}`).join(', ');

@@ -1,6 +1,6 @@
-// `cdk-secure-key/lambda/aws`: the adapters over the AWS SDK v3 clients. They import
-// @aws-sdk/client-kms and @aws-sdk/client-cloudtrail, which the caller provides (the Lambda Node.js
-// runtime ships both; elsewhere add them to your dependencies). jsii packages cannot declare
-// non-jsii peer dependencies, so they are not in this package's package.json. Re-exports only.
-export * from './providers/aws-kms';
-export * from './audit/lookup';
+// `cdk-secure-key/lambda/aws`: the key provider over the AWS SDK v3 KMS client. It imports
+// @aws-sdk/client-kms, which the caller provides (the Lambda Node.js runtime ships it; elsewhere add
+// it to your dependencies). jsii packages cannot declare non-jsii peer dependencies, so it is not in
+// this package's package.json. The CloudTrail usage report is `cdk-secure-key/lambda/aws-usage-report`,
+// so this entry never needs @aws-sdk/client-cloudtrail. Re-exports only.
+export { AwsKmsKeyProvider, type AwsKmsKeyProviderOptions, type KmsCommandClient } from './providers/aws-kms';

@@ -1,4 +1,4 @@
-// Bundles the envelope Lambda (lambda/handler.ts) with esbuild into assets/envelope-function/index.js.
+// Bundles the envelope Lambda (entry point lambda/handler/index.ts) with esbuild into assets/envelope-function/index.js.
 // Runs at build time (projen task `bundle:envelope`), never during a consumer's `cdk synth`.
 //
 //   node lambda/build-bundle.mjs [--outdir DIR] [--sdk bundled|external] [--main-fields module,main]
@@ -31,8 +31,9 @@ if (args.sdk !== 'bundled' && args.sdk !== 'external') {
 const assets = resolve(args.outdir);
 const functionDir = join(assets, 'envelope-function');
 const localDir = join(assets, 'envelope-local-kms');
-// The require path handler.ts uses for the stand-in, and where it lands relative to index.js.
-const LOCAL_KMS_IMPORT = './providers/local-kms';
+// The module that requires the stand-in, the path it uses, and where the stand-in lands relative to index.js.
+const LOCAL_KMS_IMPORTER = join('lambda', 'handler', 'environment.ts');
+const LOCAL_KMS_IMPORT = '../providers/local-kms';
 const LOCAL_KMS_FROM_FUNCTION = '../envelope-local-kms/index.js';
 
 // The function runs on nodejs24.x (EnvelopeFunction); node20 syntax also runs on the Node 20 used
@@ -42,8 +43,8 @@ const common = { ...NODE_BUNDLE, mainFields: args['main-fields'].split(',') };
 const keepLocalKmsOut = {
   name: 'local-kms-beside',
   setup(b) {
-    b.onResolve({ filter: /^\.\/providers\/local-kms$/ }, (a) =>
-      (a.importer.endsWith(join('lambda', 'handler.ts')) && a.path === LOCAL_KMS_IMPORT
+    b.onResolve({ filter: /^\.\.\/providers\/local-kms$/ }, (a) =>
+      (a.importer.endsWith(LOCAL_KMS_IMPORTER) && a.path === LOCAL_KMS_IMPORT
         ? { path: LOCAL_KMS_FROM_FUNCTION, external: true }
         : undefined));
   },
@@ -56,7 +57,7 @@ mkdirSync(localDir, { recursive: true });
 
 const fn = await build({
   ...common,
-  entryPoints: [join(root, 'lambda', 'handler.ts')],
+  entryPoints: [join(root, 'lambda', 'handler', 'index.ts')],
   outfile: join(functionDir, 'index.js'),
   external: args.sdk === 'external' ? ['@aws-sdk/*'] : [],
   plugins: [keepLocalKmsOut],

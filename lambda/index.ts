@@ -1,19 +1,46 @@
-// Public entry point of `cdk-secure-key/lambda`: the envelope helpers for Node.js code.
-// Re-exports only. Nothing reachable from here imports the AWS SDK: the adapters over
-// @aws-sdk/client-kms and @aws-sdk/client-cloudtrail are in `cdk-secure-key/lambda/aws` (./aws.ts).
-export * from './core/types';
-export * from './core/errors';
-export * from './core/envelope-client';
-export * from './core/materials';
-export * from './core/header';
-export * from './core/encryption-context';
-export * from './core/key-derivation';
-export * from './core/suites';
+// `cdk-secure-key/lambda`: the envelope-encryption API for Node.js code. Re-exports only, and only
+// what a user of the library calls, implements or catches; the building blocks behind them are
+// internal (tests and the package's own tools import them by path).
+//
+// Nothing reachable from here imports the AWS SDK. The KMS adapter is `cdk-secure-key/lambda/aws`
+// (./aws.ts); the CloudTrail usage report is `cdk-secure-key/lambda/aws-usage-report`
+// (./aws-usage-report.ts).
+
+// The client and its streams.
+export {
+  EnvelopeClient, DEFAULT_FRAME_LENGTH, DEFAULT_MAX_FRAME_LENGTH,
+  type EnvelopeClientOptions, type EncryptOptions, type EncryptStreamOptions, type DecryptOptions,
+  type EncryptResult, type DecryptResult, type MessageHeaderInfo,
+} from './core/envelope-client';
 export { EncryptStream, DecryptStream } from './core/streams';
-export * from './core/data-key-cache';
-export * from './core/caching-materials-manager';
-export * from './providers/mrk';
-export * from './providers/kms-key-provider-base';
-export * from './providers/local-kms';
-export * from './providers/local-kms-provider';
-export * from './audit';
+
+// Materials managers and the data-key cache.
+export { DefaultMaterialsManager } from './core/materials';
+export { CachingMaterialsManager, type CachingMaterialsManagerOptions, type CacheCounters } from './core/caching-materials-manager';
+export {
+  DataKeyCache, MAX_MESSAGES_PER_DATA_KEY,
+  type DataKeyCacheOptions, type DataKeyCacheStats, type EncryptionLimits, type EncryptionUsage,
+} from './core/data-key-cache';
+
+// What a custom key provider or materials manager implements.
+export {
+  AlgorithmSuiteId,
+  type EncryptionContext, type EncryptedDataKey, type KeyProvider, type MaterialsManager,
+  type GenerateDataKeyInput, type GenerateDataKeyOutput, type DecryptDataKeyInput, type ReEncryptDataKeyInput,
+  type EncryptionMaterials, type DecryptionMaterials, type EncryptionMaterialsRequest, type DecryptionMaterialsRequest,
+} from './core/types';
+
+// Key providers over KMS (the AWS SDK one is in ./aws.ts) and the local stand-in.
+export {
+  KmsKeyProviderBase, KMS_PROVIDER_ID,
+  type KmsKeyProviderCommonOptions, type KmsDiscoveryOptions, type KmsCallStats, type KmsDataKeyOperations,
+} from './providers/kms-key-provider-base';
+export { LocalKmsKeyProvider, type LocalKmsKeyProviderOptions } from './providers/local-kms-provider';
+export { LocalKms, LocalKmsError, type LocalKmsOptions } from './providers/local-kms';
+
+// Errors: every error this API throws is a SecureKeyError with a stable `errorType`.
+export {
+  SecureKeyError, InvalidMessageError, UnsupportedFormatError, CommitmentMismatchError, SignatureVerificationError,
+  EncryptionContextMismatchError, TooManyEncryptedDataKeysError, NoDecryptableDataKeyError, KmsError,
+  ConfigurationError, LimitExceededError,
+} from './core/errors';

@@ -25,8 +25,20 @@ export const CLOUDTRAIL_HISTORY_DAYS = 90;
 export const MAX_EXPECTED_PRINCIPALS = 1000;
 const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
 
-export const OPERATIONS = ['encrypt', 'decrypt', 'generateDataKey', 'reEncrypt', 'audit'] as const;
+export const OPERATIONS = ['encrypt', 'decrypt', 'generateDataKey', 'reEncrypt', 'usageReport'] as const;
 export type Operation = typeof OPERATIONS[number];
+/**
+ * Earlier names still accepted in an event's `operation` field: `audit` is `usageReport`. Requests
+ * and log lines use the canonical name.
+ */
+export const OPERATION_ALIASES: Readonly<Record<string, Operation>> = { audit: 'usageReport' };
+
+/** The canonical operation for a name from an event (an alias resolved); undefined when unknown. */
+export function canonicalOperation(name: unknown): Operation | undefined {
+  if (typeof name !== 'string') return undefined;
+  if ((OPERATIONS as readonly string[]).includes(name)) return name as Operation;
+  return Object.prototype.hasOwnProperty.call(OPERATION_ALIASES, name) ? OPERATION_ALIASES[name] : undefined;
+}
 
 /** `{ operation: 'encrypt', plaintext: <base64>, encryptionContext?: { k: v } }` */
 export interface EncryptRequest {
@@ -54,12 +66,12 @@ export interface ReEncryptRequest {
   readonly expectedEncryptionContext: EncryptionContext;
 }
 /**
- * `{ operation: 'audit', startTime?, endTime?, lookbackMinutes?, expectedPrincipals?, maxPages? }`,
+ * `{ operation: 'usageReport' (or its alias 'audit'), startTime?, endTime?, lookbackMinutes?, expectedPrincipals?, maxPages? }`,
  * or an EventBridge "Scheduled Event" (window: the configured lookback, ending the configured delay
  * before the schedule time).
  */
-export interface AuditRequest {
-  readonly operation: 'audit';
+export interface UsageReportRequest {
+  readonly operation: 'usageReport';
   readonly startTime: Date;
   readonly endTime: Date;
   readonly expectedPrincipals?: readonly string[];
@@ -67,19 +79,19 @@ export interface AuditRequest {
   /** True when the event came from an EventBridge schedule. */
   readonly scheduled: boolean;
 }
-export type EnvelopeRequest = EncryptRequest | DecryptRequest | GenerateDataKeyRequest | ReEncryptRequest | AuditRequest;
+export type EnvelopeRequest = EncryptRequest | DecryptRequest | GenerateDataKeyRequest | ReEncryptRequest | UsageReportRequest;
 
 const FIELDS: Readonly<Record<Operation, readonly string[]>> = {
   encrypt: ['operation', 'plaintext', 'encryptionContext'],
   decrypt: ['operation', 'message', 'encryptionContext'],
   generateDataKey: ['operation', 'encryptionContext', 'numberOfBytes'],
   reEncrypt: ['operation', 'message', 'destinationKeyArn', 'encryptionContext'],
-  audit: ['operation', 'startTime', 'endTime', 'lookbackMinutes', 'expectedPrincipals', 'maxPages'],
+  usageReport: ['operation', 'startTime', 'endTime', 'lookbackMinutes', 'expectedPrincipals', 'maxPages'],
 };
 
 export interface ParseRequestOptions {
   readonly config: EnvelopeFunctionConfig;
-  /** The current time, for audit windows. */
+  /** The current time, for usage-report windows. */
   readonly now: Date;
 }
 
@@ -89,14 +101,14 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
     throw new InvalidRequestError(`The event must be a JSON object with an "operation" field; received ${describe(event)}.`);
   }
   const e = event as Record<string, unknown>;
-  if (isScheduledEvent(e)) return scheduledAudit(e, options);
+  if (isScheduledEvent(e)) return scheduledUsageReport(e, options);
 
   const operation = e.operation;
-  if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation)) {
+  const op = canonicalOperation(operation);
+  if (op === undefined) {
     const shown = typeof operation === 'string' && /^[A-Za-z]{1,40}$/.test(operation) ? ` "${operation}"` : '';
     throw new InvalidRequestError(`Unknown operation${operation === undefined ? ' (field "operation" is missing)' : shown}; expected one of ${OPERATIONS.join(', ')}.`);
   }
-  const op = operation as Operation;
   const unknown = Object.keys(e).filter((k) => !FIELDS[op].includes(k));
   if (unknown.length > 0) {
     throw new InvalidRequestError(`Unexpected field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(fieldName).join(', ')} for ${op}; allowed: ${FIELDS[op].join(', ')}.`);
@@ -120,8 +132,8 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
         destinationKeyArn: destinationKey(e.destinationKeyArn, options.config),
         expectedEncryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: false }),
       };
-    case 'audit':
-      return adHocAudit(e, options);
+    case 'usageReport':
+      return adHocUsageReport(e, options);
   }
 }
 
@@ -203,41 +215,41 @@ function destinationKey(value: unknown, config: EnvelopeFunctionConfig): string 
   return value;
 }
 
-function adHocAudit(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): AuditRequest {
+function adHocUsageReport(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): UsageReportRequest {
   const endTime = timeField(e, 'endTime') ?? now;
   const lookback = integerField(e, 'lookbackMinutes', 1, CLOUDTRAIL_HISTORY_DAYS * 24 * 60, config.audit.lookbackMinutes);
   if (e.startTime !== undefined && e.lookbackMinutes !== undefined) {
-    throw new InvalidRequestError('Give either "startTime" or "lookbackMinutes" for audit, not both.');
+    throw new InvalidRequestError('Give either "startTime" or "lookbackMinutes" for usageReport, not both.');
   }
   const startTime = timeField(e, 'startTime') ?? new Date(endTime.getTime() - lookback * 60_000);
   const principals = e.expectedPrincipals === undefined ? config.audit.expectedPrincipals : stringList(e.expectedPrincipals, 'expectedPrincipals');
-  return auditWindow(startTime, endTime, now, {
-    operation: 'audit',
+  return reportWindow(startTime, endTime, now, {
+    operation: 'usageReport',
     maxPages: integerField(e, 'maxPages', 1, config.audit.maxPages, config.audit.maxPages),
     scheduled: false,
     ...(principals ? { expectedPrincipals: principals } : {}),
   });
 }
 
-function scheduledAudit(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): AuditRequest {
+function scheduledUsageReport(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): UsageReportRequest {
   const at = timeField(e, 'time') ?? now;
   const endTime = new Date(at.getTime() - config.audit.delayMinutes * 60_000);
   const startTime = new Date(endTime.getTime() - config.audit.lookbackMinutes * 60_000);
-  return auditWindow(startTime, endTime, now, {
-    operation: 'audit',
+  return reportWindow(startTime, endTime, now, {
+    operation: 'usageReport',
     maxPages: config.audit.maxPages,
     scheduled: true,
     ...(config.audit.expectedPrincipals ? { expectedPrincipals: config.audit.expectedPrincipals } : {}),
   });
 }
 
-function auditWindow(startTime: Date, endTime: Date, now: Date, rest: Omit<AuditRequest, 'startTime' | 'endTime'>): AuditRequest {
+function reportWindow(startTime: Date, endTime: Date, now: Date, rest: Omit<UsageReportRequest, 'startTime' | 'endTime'>): UsageReportRequest {
   if (startTime.getTime() > endTime.getTime()) {
-    throw new InvalidRequestError(`Audit window starts (${startTime.toISOString()}) after it ends (${endTime.toISOString()}); swap startTime and endTime.`);
+    throw new InvalidRequestError(`The usage report's window starts (${startTime.toISOString()}) after it ends (${endTime.toISOString()}); swap startTime and endTime.`);
   }
   const oldest = now.getTime() - CLOUDTRAIL_HISTORY_DAYS * 24 * 3_600_000;
   if (startTime.getTime() < oldest) {
-    throw new InvalidRequestError(`Audit window starts ${startTime.toISOString()}, before CloudTrail's ${CLOUDTRAIL_HISTORY_DAYS}-day event history (${new Date(oldest).toISOString()}); query a trail's logs for older events.`);
+    throw new InvalidRequestError(`The usage report's window starts ${startTime.toISOString()}, before CloudTrail's ${CLOUDTRAIL_HISTORY_DAYS}-day event history (${new Date(oldest).toISOString()}); query a trail's logs for older events.`);
   }
   return { ...rest, startTime, endTime };
 }

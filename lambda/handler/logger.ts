@@ -24,8 +24,8 @@ export interface CallDetails {
   readonly cache?: CacheOutcome;
   /** KMS requests this call made. */
   readonly kmsCalls?: number;
-  /** For audit calls: the headline of the report. */
-  readonly audit?: {
+  /** For usage-report calls: the headline of the report. */
+  readonly usageReport?: {
     readonly events: number;
     readonly principals: number;
     readonly complete: boolean;
@@ -49,11 +49,11 @@ export interface CallLogRecord {
   readonly encryptionContextKeys?: readonly string[];
   readonly cache?: CacheOutcome;
   readonly kmsCalls?: number;
-  readonly auditEvents?: number;
-  readonly auditPrincipals?: number;
-  readonly auditComplete?: boolean;
-  /** Number of unexpected principals (the list below is capped); alarm on `{ $.auditUnexpected > 0 }`. */
-  readonly auditUnexpected?: number;
+  readonly usageReportEvents?: number;
+  readonly usageReportPrincipals?: number;
+  readonly usageReportComplete?: boolean;
+  /** Number of unexpected principals (the list below is capped); alarm on `{ $.usageReportUnexpected > 0 }`. */
+  readonly usageReportUnexpected?: number;
   readonly unexpectedPrincipals?: readonly string[];
 }
 
@@ -146,14 +146,14 @@ export function buildCallLogRecord(input: {
   set('encryptionContextKeys', contextKeys(d.encryptionContext));
   set('cache', typeof d.cache === 'string' && CACHE_OUTCOMES.includes(d.cache) ? d.cache : undefined);
   set('kmsCalls', count(d.kmsCalls));
-  const audit = d.audit && typeof d.audit === 'object' ? d.audit as Partial<Record<string, unknown>> : undefined;
-  if (audit) {
-    set('auditEvents', count(audit.events));
-    set('auditPrincipals', count(audit.principals));
-    set('auditComplete', typeof audit.complete === 'boolean' ? audit.complete : undefined);
-    set('auditUnexpected', Array.isArray(audit.unexpectedPrincipals) ? audit.unexpectedPrincipals.length : undefined);
-    set('unexpectedPrincipals', Array.isArray(audit.unexpectedPrincipals)
-      ? audit.unexpectedPrincipals.filter((p): p is string => typeof p === 'string' && ARN_LIKE.test(p)).slice(0, MAX_LOGGED_PRINCIPALS)
+  const report = d.usageReport && typeof d.usageReport === 'object' ? d.usageReport as Partial<Record<string, unknown>> : undefined;
+  if (report) {
+    set('usageReportEvents', count(report.events));
+    set('usageReportPrincipals', count(report.principals));
+    set('usageReportComplete', typeof report.complete === 'boolean' ? report.complete : undefined);
+    set('usageReportUnexpected', Array.isArray(report.unexpectedPrincipals) ? report.unexpectedPrincipals.length : undefined);
+    set('unexpectedPrincipals', Array.isArray(report.unexpectedPrincipals)
+      ? report.unexpectedPrincipals.filter((p): p is string => typeof p === 'string' && ARN_LIKE.test(p)).slice(0, MAX_LOGGED_PRINCIPALS)
       : undefined);
   }
   return record as unknown as CallLogRecord;

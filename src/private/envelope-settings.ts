@@ -73,9 +73,9 @@ export type AuditFinding = 'UnexpectedPrincipals' | 'Incomplete' | 'Failed';
  * JSON-format log event. These patterns may not contain quotes, hence the `.`.
  */
 export const AUDIT_FINDING_PATTERNS: Readonly<Record<AuditFinding, string>> = {
-  UnexpectedPrincipals: '%auditUnexpected.{2,3}[1-9]%',
-  Incomplete: '%auditComplete.{2,3}false%',
-  Failed: '%operation.{3,5}audit.{3,5}outcome.{3,5}error%',
+  UnexpectedPrincipals: '%usageReportUnexpected.{2,3}[1-9]%',
+  Incomplete: '%usageReportComplete.{2,3}false%',
+  Failed: '%operation.{3,5}usageReport.{3,5}outcome.{3,5}error%',
 };
 
 export const AUDIT_FINDING_DESCRIPTIONS: Readonly<Record<AuditFinding, string>> = {

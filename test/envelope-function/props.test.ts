@@ -152,7 +152,7 @@ describe('props reach the function', () => {
     t.resourceCountIs('AWS::Logs::MetricFilter', 3);
     t.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: logicalId(fn.logGroup) },
-      FilterPattern: '%auditUnexpected.{2,3}[1-9]%',
+      FilterPattern: '%usageReportUnexpected.{2,3}[1-9]%',
       MetricTransformations: [Match.objectLike({ MetricNamespace: 'SecureKey/EnvelopeFunction', MetricName: 'AuditUnexpectedPrincipals-Stack-Envelope-48404D60', MetricValue: '1' })],
     });
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);

@@ -49,9 +49,9 @@ interface AuditHeadline {
 function auditLine(audit: AuditHeadline | undefined, fail = false): string {
   const lines: string[] = [];
   const logger = new CallLogger({ sink: (l) => lines.push(l), now: () => 0, keyArn: 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
-  const timer = logger.start('audit', 'c0ffee00-0000-4000-8000-000000000000');
+  const timer = logger.start('usageReport', 'c0ffee00-0000-4000-8000-000000000000');
   if (fail) timer.fail(new Error('boom'));
-  else timer.succeed(audit ? { audit } : {});
+  else timer.succeed(audit ? { usageReport: audit } : {});
   expect(lines).toHaveLength(1);
   return lines[0];
 }

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 
-// `cdk-secure-key/lambda` must load without the AWS SDK installed (it is not a dependency of this
-// jsii package); only `cdk-secure-key/lambda/aws` may import it.
+// Each public entry of `cdk-secure-key/lambda` reaches only the AWS SDK clients it documents: the
+// SDK is not a dependency of this jsii package, so a consumer installs exactly what they import.
 function sdkImportsOf(entry: string): string[] {
   const result = buildSync({
     entryPoints: [path.join(__dirname, '..', '..', 'lambda', entry)],
@@ -22,7 +22,36 @@ describe('lambda entry points', () => {
     expect(sdkImportsOf('index.ts')).toEqual([]);
   });
 
-  test('cdk-secure-key/lambda/aws holds the SDK adapters', () => {
-    expect(sdkImportsOf('aws.ts')).toEqual(['@aws-sdk/client-cloudtrail', '@aws-sdk/client-kms']);
+  test('cdk-secure-key/lambda/aws reaches the KMS client only, never the CloudTrail client', () => {
+    expect(sdkImportsOf('aws.ts')).toEqual(['@aws-sdk/client-kms']);
+  });
+
+  test('cdk-secure-key/lambda/aws-usage-report reaches the CloudTrail client only', () => {
+    expect(sdkImportsOf('aws-usage-report.ts')).toEqual(['@aws-sdk/client-cloudtrail']);
+  });
+
+  test('the KMS adapter loads when @aws-sdk/client-cloudtrail cannot be loaded', () => {
+    // The esbuild check above proves the static graph; this one also catches a lazy require.
+    let loaded = 0;
+    jest.isolateModules(() => {
+      jest.doMock('@aws-sdk/client-cloudtrail', () => {
+        loaded++;
+        throw Object.assign(new Error("Cannot find module '@aws-sdk/client-cloudtrail'"), { code: 'MODULE_NOT_FOUND' });
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const aws = require('../../lambda/aws') as typeof import('../../lambda/aws');
+      expect(typeof aws.AwsKmsKeyProvider).toBe('function');
+    });
+    expect(loaded).toBe(0);
+  });
+
+  test('cdk-secure-key/lambda exports the public API, not the internals', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const names = Object.keys(require('../../lambda') as object).sort();
+    expect(names).toEqual(expect.arrayContaining(['EnvelopeClient', 'CachingMaterialsManager', 'DataKeyCache', 'LocalKms', 'LocalKmsKeyProvider', 'SecureKeyError']));
+    for (const internal of ['parseHeader', 'serializeHeaderBody', 'deriveKeys', 'computeHeaderAuthTag', 'summarizeKeyUsage', 'copyDataKey', 'LocalKmsStore']) {
+      expect(names).not.toContain(internal);
+    }
+    expect(names.length).toBeLessThan(40);
   });
 });

@@ -1,8 +1,8 @@
-import { AuditThrottledError } from '../../../lambda/audit/errors';
 import {
   ConfigurationError, EncryptionContextMismatchError, InvalidMessageError, KmsError, SecureKeyError, TooManyEncryptedDataKeysError,
 } from '../../../lambda/core/errors';
 import { INTERNAL_ERROR_TYPE, InvalidRequestError, PayloadTooLargeError, toErrorResponse } from '../../../lambda/handler/errors';
+import { UsageReportThrottledError } from '../../../lambda/usage-report/errors';
 
 describe('toErrorResponse', () => {
   test.each([
@@ -13,7 +13,7 @@ describe('toErrorResponse', () => {
     ['TooManyEncryptedDataKeysError', new TooManyEncryptedDataKeysError(11, 10)],
     ['KmsError', new KmsError('DisabledException', 'key is disabled')],
     ['ConfigurationError', new ConfigurationError('bad')],
-    ['AuditThrottledError', new AuditThrottledError(6)],
+    ['UsageReportThrottledError', new UsageReportThrottledError(6)],
   ])('keeps the type and message of a %s', (errorType, err) => {
     const response = toErrorResponse(err);
     expect(response).toEqual({ errorType, message: err.message });

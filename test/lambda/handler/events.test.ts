@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { KEY_ARN, NOW, OTHER_KEY_ARN, testConfig } from './support';
+import { InvalidRequestError, PayloadTooLargeError } from '../../../lambda/handler/errors';
 import {
-  decodeBase64Field, InvalidRequestError, MAX_BASE64_FIELD_CHARS, MAX_BINARY_FIELD_BYTES, parseRequest, PayloadTooLargeError,
-} from '../../../lambda/handler/index';
+  decodeBase64Field, MAX_BASE64_FIELD_CHARS, MAX_BINARY_FIELD_BYTES, parseRequest,
+} from '../../../lambda/handler/events';
 
 const config = testConfig();
 const parse = (event: unknown, c = config): ReturnType<typeof parseRequest> => parseRequest(event, { config: c, now: NOW });
@@ -60,7 +61,7 @@ describe('parseRequest: bad events', () => {
     ['null', null, /must be a JSON object.*received null/],
     ['an array', [1], /received an array of 1/],
     ['a string', 'encrypt', /received a string of 7 characters/],
-    ['no operation', { plaintext: '' }, /Unknown operation \(field "operation" is missing\); expected one of encrypt, decrypt, generateDataKey, reEncrypt, audit/],
+    ['no operation', { plaintext: '' }, /Unknown operation \(field "operation" is missing\); expected one of encrypt, decrypt, generateDataKey, reEncrypt, usageReport/],
     ['an unknown operation', { operation: 'sign' }, /Unknown operation "sign"/],
     ['an operation that is not a plain name', { operation: 'x y <script>' }, /^Unknown operation; expected/],
     ['a missing plaintext', { operation: 'encrypt' }, 'Field "plaintext" is missing'],
@@ -168,11 +169,11 @@ describe('encryption context', () => {
   });
 });
 
-describe('audit requests', () => {
+describe('usageReport requests', () => {
   test('defaults to the configured lookback ending now, with the configured principals', () => {
     const c = testConfig({ SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/App' });
-    expect(parse({ operation: 'audit' }, c)).toEqual({
-      operation: 'audit',
+    expect(parse({ operation: 'usageReport' }, c)).toEqual({
+      operation: 'usageReport',
       startTime: new Date('2025-05-20T11:00:00Z'),
       endTime: NOW,
       maxPages: 20,
@@ -182,9 +183,9 @@ describe('audit requests', () => {
   });
 
   test('takes an explicit window, principals and a lower page cap', () => {
-    expect(parse({ operation: 'audit', startTime: '2025-05-19T00:00:00Z', endTime: '2025-05-20T00:00:00Z', expectedPrincipals: ['s3.amazonaws.com'], maxPages: 3 }))
-      .toEqual({ operation: 'audit', startTime: new Date('2025-05-19T00:00:00Z'), endTime: new Date('2025-05-20T00:00:00Z'), maxPages: 3, scheduled: false, expectedPrincipals: ['s3.amazonaws.com'] });
-    expect(parse({ operation: 'audit', lookbackMinutes: 5 })).toMatchObject({ startTime: new Date('2025-05-20T11:55:00Z') });
+    expect(parse({ operation: 'usageReport', startTime: '2025-05-19T00:00:00Z', endTime: '2025-05-20T00:00:00Z', expectedPrincipals: ['s3.amazonaws.com'], maxPages: 3 }))
+      .toEqual({ operation: 'usageReport', startTime: new Date('2025-05-19T00:00:00Z'), endTime: new Date('2025-05-20T00:00:00Z'), maxPages: 3, scheduled: false, expectedPrincipals: ['s3.amazonaws.com'] });
+    expect(parse({ operation: 'usageReport', lookbackMinutes: 5 })).toMatchObject({ startTime: new Date('2025-05-20T11:55:00Z') });
   });
 
   test.each([
@@ -195,10 +196,19 @@ describe('audit requests', () => {
     ['a page cap above the configured one', { maxPages: 21 }, 'Field "maxPages" must be a whole number from 1 to 20; received 21.'],
     ['principals that are not strings', { expectedPrincipals: [1] }, /"expectedPrincipals" must be a list of up to 1000 non-empty strings/],
   ])('rejects %s', (_name, fields, message) => {
-    rejects({ operation: 'audit', ...fields }, InvalidRequestError, message);
+    rejects({ operation: 'usageReport', ...fields }, InvalidRequestError, message);
   });
 
-  test('an EventBridge scheduled event audits the configured window before its time', () => {
+  test('the earlier operation name "audit" is accepted as an alias and parsed as usageReport', () => {
+    expect(parse({ operation: 'audit', lookbackMinutes: 5 })).toEqual(parse({ operation: 'usageReport', lookbackMinutes: 5 }));
+    expect(parse({ operation: 'audit' })).toMatchObject({ operation: 'usageReport' });
+  });
+
+  test('an alias is not a way around the field list', () => {
+    rejects({ operation: 'audit', plaintext: 'AA==' }, InvalidRequestError, /Unexpected field "plaintext" for usageReport/);
+  });
+
+  test('an EventBridge scheduled event reports on the configured window before its time', () => {
     const event = {
       'version': '0',
       'id': 'a1b2',
@@ -210,6 +220,6 @@ describe('audit requests', () => {
       'resources': ['arn:aws:events:us-east-1:111122223333:rule/audit'],
       'detail': {},
     };
-    expect(parse(event)).toEqual({ operation: 'audit', startTime: new Date('2025-05-20T10:45:00Z'), endTime: new Date('2025-05-20T11:45:00Z'), maxPages: 20, scheduled: true });
+    expect(parse(event)).toEqual({ operation: 'usageReport', startTime: new Date('2025-05-20T10:45:00Z'), endTime: new Date('2025-05-20T11:45:00Z'), maxPages: 20, scheduled: true });
   });
 });

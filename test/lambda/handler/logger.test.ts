@@ -51,16 +51,16 @@ describe('CallLogger', () => {
 
   test('a timer logs once, even if finished twice', () => {
     const { lines, logger } = capture();
-    const call = logger.start('audit');
+    const call = logger.start('usageReport');
     call.succeed();
     call.fail(new Error('late'));
     expect(lines).toHaveLength(1);
   });
 
-  test('audit calls log the report headline', () => {
+  test('usage-report calls log the report headline', () => {
     const { lines, logger } = capture();
-    logger.start('audit').succeed({ audit: { events: 10, principals: 3, complete: false, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory', 'bad value with spaces'] } });
-    expect(JSON.parse(lines[0])).toMatchObject({ auditEvents: 10, auditPrincipals: 3, auditComplete: false, auditUnexpected: 2, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory'] });
+    logger.start('usageReport').succeed({ usageReport: { events: 10, principals: 3, complete: false, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory', 'bad value with spaces'] } });
+    expect(JSON.parse(lines[0])).toMatchObject({ usageReportEvents: 10, usageReportPrincipals: 3, usageReportComplete: false, usageReportUnexpected: 2, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory'] });
   });
 
   test('writes to standard output by default', () => {

@@ -32,8 +32,8 @@ const badEvents: Array<[string, unknown]> = [
   ['context as a string', { operation: 'decrypt', message: pt64, encryptionContext: `tenant=${CONTEXT_VALUE}` }],
   ['oversized plaintext', { operation: 'encrypt', plaintext: pt64.repeat(200_000) }],
   ['destination key carrying data', { operation: 'reEncrypt', message: pt64, destinationKeyArn: PLAINTEXT }],
-  ['audit time carrying data', { operation: 'audit', endTime: PLAINTEXT }],
-  ['audit principals carrying data', { operation: 'audit', expectedPrincipals: [{ v: CONTEXT_VALUE }] }],
+  ['audit time carrying data', { operation: 'usageReport', endTime: PLAINTEXT }],
+  ['audit principals carrying data', { operation: 'usageReport', expectedPrincipals: [{ v: CONTEXT_VALUE }] }],
 ];
 
 describe('no plaintext, data key or context value in logs or error responses', () => {

@@ -1,15 +1,15 @@
-/** Glue between a parsed `audit` request and the audit helper, so the handler stays a switch. */
+/** Glue between a parsed `usageReport` request and the usage report's lookup, so the handler stays a switch. */
 import type { EnvelopeFunctionConfig } from './config';
-import type { AuditRequest } from './events';
+import type { UsageReportRequest } from './events';
 import type { CallDetails } from './logger';
-import { auditKeyUsage, CloudTrailLookupClient } from '../audit/lookup';
-import type { RequestRateLimiter } from '../audit/rate-limit';
-import type { KeyUsageReport } from '../audit/summarize';
+import { reportKeyUsage, CloudTrailLookupClient } from '../usage-report/lookup';
+import type { RequestRateLimiter } from '../usage-report/rate-limit';
+import type { KeyUsageReport } from '../usage-report/summarize';
 
 /** Stop starting LookupEvents pages this long before the Lambda's time runs out. */
-export const AUDIT_DEADLINE_MARGIN_MS = 3000;
+export const USAGE_REPORT_DEADLINE_MARGIN_MS = 3000;
 
-export interface RunAuditOptions {
+export interface RunUsageReportOptions {
   /** One per container: the LookupEvents limit is per account and Region. */
   readonly limiter?: RequestRateLimiter;
   /** `context.getRemainingTimeInMillis()` at the start of the call. @default - no deadline */
@@ -19,13 +19,13 @@ export interface RunAuditOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Runs an audit request against the function's key. */
-export async function runAuditRequest(
-  client: CloudTrailLookupClient, request: AuditRequest, config: EnvelopeFunctionConfig, options: RunAuditOptions = {},
+/** Builds the usage report a request asks for, for the function's key. */
+export async function runUsageReportRequest(
+  client: CloudTrailLookupClient, request: UsageReportRequest, config: EnvelopeFunctionConfig, options: RunUsageReportOptions = {},
 ): Promise<KeyUsageReport> {
   const now = options.now ?? Date.now;
-  const deadline = options.remainingTimeMs === undefined ? undefined : now() + options.remainingTimeMs - AUDIT_DEADLINE_MARGIN_MS;
-  return auditKeyUsage(client, {
+  const deadline = options.remainingTimeMs === undefined ? undefined : now() + options.remainingTimeMs - USAGE_REPORT_DEADLINE_MARGIN_MS;
+  return reportKeyUsage(client, {
     keyArn: config.keyArn,
     startTime: request.startTime,
     endTime: request.endTime,
@@ -38,10 +38,10 @@ export async function runAuditRequest(
   });
 }
 
-/** The log fields of an audit call: the report's headline, nothing from the records. */
-export function auditLogDetails(report: KeyUsageReport): CallDetails {
+/** The log fields of a usage-report call: the report's headline, nothing from the records. */
+export function usageReportLogDetails(report: KeyUsageReport): CallDetails {
   return {
-    audit: {
+    usageReport: {
       events: report.totals.events,
       principals: report.totals.principals,
       complete: report.complete,

@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { KeyUsageReport } from '../../lambda/audit/summarize';
-import { EnvelopeClient } from '../../lambda/core/envelope-client';
-import { parseHeader, rewrapHeader } from '../../lambda/core/header';
-import { AlgorithmSuiteId } from '../../lambda/core/types';
+import { EnvelopeClient } from '../../../lambda/core/envelope-client';
+import { parseHeader, rewrapHeader } from '../../../lambda/core/header';
+import { AlgorithmSuiteId } from '../../../lambda/core/types';
+import { loadConfig } from '../../../lambda/handler/config';
 import {
-  createHandler, localCloudTrail, type DecryptResponse, type EncryptResponse, type EnvelopeHandler,
+  createHandler, type DecryptResponse, type EncryptResponse, type EnvelopeHandler,
   type GenerateDataKeyResponse, type ReEncryptResponse,
-} from '../../lambda/handler';
-import { loadConfig } from '../../lambda/handler/config';
-import type { ErrorResponse } from '../../lambda/handler/errors';
-import { MAX_BASE64_FIELD_CHARS } from '../../lambda/handler/events';
-import type { CallLogRecord } from '../../lambda/handler/logger';
-import { LocalKms } from '../../lambda/providers/local-kms';
-import { LocalKmsKeyProvider } from '../../lambda/providers/local-kms-provider';
+} from '../../../lambda/handler/create-handler';
+import type { ErrorResponse } from '../../../lambda/handler/errors';
+import { MAX_BASE64_FIELD_CHARS } from '../../../lambda/handler/events';
+import { localCloudTrail } from '../../../lambda/handler/local-cloudtrail';
+import type { CallLogRecord } from '../../../lambda/handler/logger';
+import { LocalKms } from '../../../lambda/providers/local-kms';
+import { LocalKmsKeyProvider } from '../../../lambda/providers/local-kms-provider';
+import type { KeyUsageReport } from '../../../lambda/usage-report/summarize';
 
 // Markers stand in for secrets: every log line and error response of this file is searched for them.
 const PLAINTEXT = Buffer.from(`plaintext-marker-${randomBytes(12).toString('hex')}`);
@@ -286,13 +287,13 @@ describe('reEncrypt', () => {
   });
 });
 
-describe('audit', () => {
+describe('usageReport', () => {
   test('reports who used the key from the local CloudTrail records', async () => {
     const f = await fixture();
     await f.call({ operation: 'encrypt', plaintext: b64(PLAINTEXT) });
     await f.kms.withCaller('arn:aws:iam::111122223333:user/Stranger').generateDataKey({ KeyId: f.keyArn, KeySpec: 'AES_256' });
     const report = await f.call<KeyUsageReport>({
-      operation: 'audit', lookbackMinutes: 60, expectedPrincipals: ['arn:aws:iam::111122223333:role/EnvelopeFunctionRole'],
+      operation: 'usageReport', lookbackMinutes: 60, expectedPrincipals: ['arn:aws:iam::111122223333:role/EnvelopeFunctionRole'],
     });
     expect(report.keyArn).toBe(f.keyArn);
     expect(report.complete).toBe(true);
@@ -300,20 +301,20 @@ describe('audit', () => {
     const role = report.principals.find((p) => p.principal === 'arn:aws:iam::111122223333:role/EnvelopeFunctionRole')!;
     expect(Object.keys(role.operations).sort()).toEqual(['CreateKey', 'GenerateDataKey']);
     const line = f.lines[f.lines.length - 1];
-    expect(line).toMatchObject({ operation: 'audit', outcome: 'success', auditUnexpected: 1, auditComplete: true, kmsCalls: 0 });
+    expect(line).toMatchObject({ operation: 'usageReport', outcome: 'success', usageReportUnexpected: 1, usageReportComplete: true, kmsCalls: 0 });
   });
 
-  test('an EventBridge schedule event runs an audit of the configured window', async () => {
+  test('an EventBridge schedule event runs a usage report of the configured window', async () => {
     const f = await fixture({ SECUREKEY_AUDIT_DELAY_MINUTES: '0', SECUREKEY_AUDIT_LOOKBACK_MINUTES: '30' });
     const report = await f.call<KeyUsageReport>({ 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'time': new Date(now).toISOString() });
     expect(report.window).toEqual({ start: new Date(now - 30 * 60_000).toISOString(), end: new Date(now).toISOString() });
     expect(report.totals.events).toBeGreaterThan(0);
-    expect(f.lines[0].operation).toBe('audit');
+    expect(f.lines[0].operation).toBe('usageReport');
   });
 
-  test('without a CloudTrail client the audit is refused with a ConfigurationError', async () => {
+  test('without a CloudTrail client the usage report is refused with a ConfigurationError', async () => {
     const f = await fixture({}, { cloudTrail: false });
-    const r = await f.call<ErrorResponse>({ operation: 'audit' });
+    const r = await f.call<ErrorResponse>({ operation: 'usageReport' });
     expect(r.errorType).toBe('ConfigurationError');
   });
 });

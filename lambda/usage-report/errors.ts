@@ -4,12 +4,12 @@ import { SecureKeyError } from '../core/errors';
  * CloudTrail kept throttling LookupEvents after every retry. LookupEvents allows 2 requests per
  * second per account and Region, shared by everyone in the account (console, CLI, other tools).
  */
-export class AuditThrottledError extends SecureKeyError {
+export class UsageReportThrottledError extends SecureKeyError {
   /** How many LookupEvents attempts were made for the page that failed. */
   public readonly attempts: number;
   constructor(attempts: number, options?: { cause?: unknown }) {
     super(
-      'AuditThrottledError',
+      'UsageReportThrottledError',
       `CloudTrail LookupEvents was throttled ${attempts} times in a row (limit: 2 requests per second per account and Region, shared by all callers). `
         + 'Retry later, audit a shorter window, or run fewer audits at once; for large windows query a trail\'s logs (Athena or CloudTrail Lake) instead.',
       options,
@@ -19,12 +19,12 @@ export class AuditThrottledError extends SecureKeyError {
 }
 
 /** LookupEvents failed for a reason other than throttling (permissions, invalid time range, ...). */
-export class AuditLookupError extends SecureKeyError {
+export class UsageReportLookupError extends SecureKeyError {
   /** CloudTrail's own exception name, e.g. `InvalidTimeRangeException` or `AccessDeniedException`. */
   public readonly cloudTrailErrorName: string;
   constructor(cloudTrailErrorName: string, detail: string, options?: { cause?: unknown }) {
     super(
-      'AuditLookupError',
+      'UsageReportLookupError',
       `CloudTrail LookupEvents failed with ${cloudTrailErrorName}: ${detail}. `
         + 'Check that the caller may call cloudtrail:LookupEvents in the key\'s Region and that the window lies within the last 90 days.',
       options,

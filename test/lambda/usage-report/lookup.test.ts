@@ -1,11 +1,11 @@
 import { CloudTrailClient, ThrottlingException, InvalidTimeRangeException } from '@aws-sdk/client-cloudtrail';
 import { asLookupItem, FakeTime, loadFixture, paginate, ScriptedCloudTrail } from './support';
-import {
-  AuditLookupError, AuditThrottledError, backoffDelayMs, isThrottlingError, RequestRateLimiter,
-} from '../../../lambda/audit';
-import type { LookupEventsItem } from '../../../lambda/audit/records';
-import { auditKeyUsage, CloudTrailLookupClient, lookupKeyEvents } from '../../../lambda/aws';
 import { ConfigurationError } from '../../../lambda/core/errors';
+import {
+  UsageReportLookupError, UsageReportThrottledError, backoffDelayMs, isThrottlingError, RequestRateLimiter,
+} from '../../../lambda/usage-report';
+import { reportKeyUsage, CloudTrailLookupClient, lookupKeyEvents } from '../../../lambda/usage-report/lookup';
+import type { LookupEventsItem } from '../../../lambda/usage-report/records';
 
 const fx = loadFixture();
 const startTime = new Date('2025-05-20T09:30:00Z');
@@ -82,8 +82,8 @@ describe('lookupKeyEvents', () => {
     const time = new FakeTime();
     const client = new ScriptedCloudTrail(Array.from({ length: 10 }, throttle), time);
     const run = lookupKeyEvents(client, { keyArn: fx.keyArn, startTime, endTime, now: time.now, sleep: time.sleep, retry: { maxAttempts: 4 } });
-    await expect(run).rejects.toThrow(AuditThrottledError);
-    await expect(run).rejects.toMatchObject({ errorType: 'AuditThrottledError', attempts: 4, message: expect.stringMatching(/throttled 4 times.*2 requests per second/) });
+    await expect(run).rejects.toThrow(UsageReportThrottledError);
+    await expect(run).rejects.toMatchObject({ errorType: 'UsageReportThrottledError', attempts: 4, message: expect.stringMatching(/throttled 4 times.*2 requests per second/) });
     expect(client.inputs).toHaveLength(4);
   });
 
@@ -100,7 +100,7 @@ describe('lookupKeyEvents', () => {
     const err = new InvalidTimeRangeException({ message: 'Start time must be before end time', $metadata: {} });
     const client = new ScriptedCloudTrail([err, ...paginate([])], time);
     const run = lookupKeyEvents(client, { keyArn: fx.keyArn, startTime, endTime, now: time.now, sleep: time.sleep });
-    await expect(run).rejects.toThrow(AuditLookupError);
+    await expect(run).rejects.toThrow(UsageReportLookupError);
     await expect(run).rejects.toMatchObject({ cloudTrailErrorName: 'InvalidTimeRangeException', message: expect.stringContaining('Start time must be before end time') });
     expect(client.inputs).toHaveLength(1);
   });
@@ -177,11 +177,11 @@ describe('lookupKeyEvents', () => {
   });
 });
 
-describe('auditKeyUsage', () => {
+describe('reportKeyUsage', () => {
   test('reads the fixture over two pages and reports the unexpected principals', async () => {
     const time = new FakeTime();
     const client = new ScriptedCloudTrail(paginate(fx.records.map(asLookupItem), 8), time);
-    const report = await auditKeyUsage(client, {
+    const report = await reportKeyUsage(client, {
       keyArn: fx.keyArn,
       startTime,
       endTime,
@@ -198,7 +198,7 @@ describe('auditKeyUsage', () => {
   test('a truncated lookup yields an incomplete report', async () => {
     const time = new FakeTime();
     const client = new ScriptedCloudTrail(paginate(fx.records.map(asLookupItem), 5), time);
-    const report = await auditKeyUsage(client, { keyArn: fx.keyArn, startTime, endTime, maxPages: 1, now: time.now, sleep: time.sleep });
+    const report = await reportKeyUsage(client, { keyArn: fx.keyArn, startTime, endTime, maxPages: 1, now: time.now, sleep: time.sleep });
     expect(report.complete).toBe(false);
     expect(report.truncation?.reason).toBe('maxPages');
     expect(report.totals.events).toBe(5);

@@ -1,5 +1,5 @@
 /**
- * The CloudTrail shapes the audit reads, declared structurally so the pure code never imports the
+ * The CloudTrail shapes the usage report reads, declared structurally so the pure code never imports the
  * AWS SDK. `LookupEventsItem` matches `Event` of `@aws-sdk/client-cloudtrail`; `CloudTrailRecord`
  * is the JSON record CloudTrail writes (the `CloudTrailEvent` string of a LookupEvents item, a
  * trail's log file entry, or the `detail` of an EventBridge "AWS API Call via CloudTrail" event).
@@ -35,7 +35,7 @@ export interface CloudTrailResource {
   readonly type?: string;
 }
 
-/** A CloudTrail record, as JSON. Only the fields the audit reads are typed. */
+/** A CloudTrail record, as JSON. Only the fields the usage report reads are typed. */
 export interface CloudTrailRecord {
   readonly eventVersion?: string;
   readonly userIdentity?: CloudTrailUserIdentity;

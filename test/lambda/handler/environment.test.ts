@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { ConfigurationError } from '../../lambda/core/errors';
-import { createHandler, dependenciesFromEnvironment, localCloudTrail, RUNTIME_VARIABLES, type EncryptResponse } from '../../lambda/handler';
-import { AwsKmsKeyProvider } from '../../lambda/providers/aws-kms';
-import { LocalKms } from '../../lambda/providers/local-kms';
+import { ConfigurationError } from '../../../lambda/core/errors';
+import { createHandler, type EncryptResponse } from '../../../lambda/handler/create-handler';
+import { dependenciesFromEnvironment, RUNTIME_VARIABLES } from '../../../lambda/handler/environment';
+import { localCloudTrail } from '../../../lambda/handler/local-cloudtrail';
+import { AwsKmsKeyProvider } from '../../../lambda/providers/aws-kms';
+import { LocalKms } from '../../../lambda/providers/local-kms';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 

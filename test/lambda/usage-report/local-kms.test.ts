@@ -1,7 +1,7 @@
 import { asLookupItem, FakeTime, paginate, ScriptedCloudTrail } from './support';
-import { summarizeKeyUsage } from '../../../lambda/audit';
-import { auditKeyUsage } from '../../../lambda/aws';
 import { LocalKms } from '../../../lambda/providers/local-kms';
+import { summarizeKeyUsage } from '../../../lambda/usage-report';
+import { reportKeyUsage } from '../../../lambda/usage-report/lookup';
 
 // Audits the CloudTrail records LocalKms writes for real calls, served through a LookupEvents double.
 describe('audit of LocalKms CloudTrail records', () => {
@@ -32,7 +32,7 @@ describe('audit of LocalKms CloudTrail records', () => {
     const time = new FakeTime();
     // LookupEvents returns newest first.
     const client = new ScriptedCloudTrail(paginate(records.map(asLookupItem).reverse(), 3), time);
-    const report = await auditKeyUsage(client, {
+    const report = await reportKeyUsage(client, {
       keyArn,
       startTime: new Date(start),
       endTime: new Date(start + 3_600_000),

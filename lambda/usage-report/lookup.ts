@@ -1,15 +1,15 @@
-// The only file of lambda/ that imports the CloudTrail client: everything else is pure.
-// The client is bundled into the Lambda; for the published `cdk-secure-key/lambda` entry it needs to
-// become a (peer) dependency, which is the lead's call in .projenrc.ts.
+// The only file of lambda/ with a top-level import of the CloudTrail client; the rest of the usage
+// report is pure. The Lambda bundles the client; users of `cdk-secure-key/lambda/aws-usage-report`
+// install it themselves.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { LookupEventsCommand, LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
-import { AuditLookupError, AuditThrottledError } from './errors';
+import { UsageReportLookupError, UsageReportThrottledError } from './errors';
 import { backoffDelayMs, Clock, DEFAULT_RETRY, isThrottlingError, realSleep, RequestRateLimiter, RetryOptions, Sleep } from './rate-limit';
 import { LookupEventsItem } from './records';
 import { KeyUsageReport, LookupStats, summarizeKeyUsage } from './summarize';
 import { ConfigurationError } from '../core/errors';
 
-/** The CloudTrail client surface the audit needs; a `CloudTrailClient` fits, and so does a test double. */
+/** The CloudTrail client surface the usage report needs; a `CloudTrailClient` fits, and so does a test double. */
 export interface CloudTrailLookupClient {
   send(command: LookupEventsCommand): Promise<LookupEventsCommandOutput>;
 }
@@ -64,8 +64,8 @@ export interface LookupKeyEventsResult {
  * LookupEvents rate limit, retries throttling with capped exponential backoff and full jitter, and
  * stops at `maxPages`/`maxEvents`/`deadline` (saying so in `stats.truncated`).
  *
- * @throws AuditThrottledError when a page stays throttled after every attempt
- * @throws AuditLookupError when LookupEvents fails otherwise
+ * @throws UsageReportThrottledError when a page stays throttled after every attempt
+ * @throws UsageReportLookupError when LookupEvents fails otherwise
  * @throws ConfigurationError for invalid options
  */
 export async function lookupKeyEvents(client: CloudTrailLookupClient, options: LookupKeyEventsOptions): Promise<LookupKeyEventsResult> {
@@ -118,9 +118,9 @@ export async function lookupKeyEvents(client: CloudTrailLookupClient, options: L
           const e = err as { name?: unknown; message?: unknown };
           const name = typeof e?.name === 'string' ? e.name : 'UnknownError';
           const detail = typeof e?.message === 'string' ? e.message.slice(0, 300) : 'no detail';
-          throw new AuditLookupError(name, detail, { cause: err });
+          throw new UsageReportLookupError(name, detail, { cause: err });
         }
-        if (attempt + 1 >= maxAttempts) throw new AuditThrottledError(attempt + 1, { cause: err });
+        if (attempt + 1 >= maxAttempts) throw new UsageReportThrottledError(attempt + 1, { cause: err });
         throttledRetries++;
         await sleep(backoffDelayMs(attempt, baseDelayMs, maxDelayMs, random));
       }
@@ -154,13 +154,13 @@ export async function lookupKeyEvents(client: CloudTrailLookupClient, options: L
   };
 }
 
-export interface AuditKeyUsageOptions extends LookupKeyEventsOptions {
+export interface ReportKeyUsageOptions extends LookupKeyEventsOptions {
   /** See `SummarizeKeyUsageOptions.expectedPrincipals`. */
   readonly expectedPrincipals?: readonly string[];
 }
 
-/** Looks up a key's events and summarizes them: the Lambda's `audit` operation. */
-export async function auditKeyUsage(client: CloudTrailLookupClient, options: AuditKeyUsageOptions): Promise<KeyUsageReport> {
+/** Looks up a key's events and summarizes them: the Lambda's `usageReport` operation. */
+export async function reportKeyUsage(client: CloudTrailLookupClient, options: ReportKeyUsageOptions): Promise<KeyUsageReport> {
   const { events, stats } = await lookupKeyEvents(client, options);
   return summarizeKeyUsage(events, {
     keyArn: options.keyArn,

@@ -1,6 +1,6 @@
 import { asLookupItem, loadFixture } from './support';
-import { normalizePrincipal, principalMatchKey, summarizeKeyUsage, toKeyEvent } from '../../../lambda/audit';
 import { ConfigurationError } from '../../../lambda/core/errors';
+import { normalizePrincipal, principalMatchKey, summarizeKeyUsage, toKeyEvent } from '../../../lambda/usage-report';
 
 const fx = loadFixture();
 const window = { start: new Date('2025-05-20T09:30:00Z'), end: new Date('2025-05-20T11:00:00Z') };

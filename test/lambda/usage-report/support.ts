@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Event, LookupEventsCommand, LookupEventsCommandInput, LookupEventsCommandOutput } from '@aws-sdk/client-cloudtrail';
-import type { CloudTrailLookupClient } from '../../../lambda/audit/lookup';
-import type { CloudTrailRecord, LookupEventsItem } from '../../../lambda/audit/records';
+import type { CloudTrailLookupClient } from '../../../lambda/usage-report/lookup';
+import type { CloudTrailRecord, LookupEventsItem } from '../../../lambda/usage-report/records';
 
 export interface Fixture {
   readonly keyArn: string;

@@ -2,7 +2,14 @@
  * One JSON log line per call. Lines are built field by field from a whitelist, each value checked
  * against its own type or pattern, so plaintext, data keys or context values cannot slip in through
  * an extra property or a mistyped field. The encryption context is logged as its keys only.
+ *
+ * Text a caller chooses (encryption-context key names, principal ARNs from CloudTrail, the request
+ * id) never carries a word the construct's metric filters anchor on (METRIC_FILTER_TOKENS): the
+ * filters are regular expressions over the raw line, so such a word inside a key name could
+ * otherwise spell a finding. A name that is not short and plain is logged as `sha256:` and the first
+ * 16 hex digits of its SHA-256 instead, which an operator can recompute from a suspected name.
  */
+import { createHash } from 'node:crypto';
 import { OPERATIONS } from './events';
 import { SecureKeyError } from '../core/errors';
 import type { EncryptionContext } from '../core/types';
@@ -59,7 +66,13 @@ export interface CallLogRecord {
 
 export const MAX_LOGGED_CONTEXT_KEYS = 32;
 export const MAX_LOGGED_PRINCIPALS = 50;
-const MAX_KEY_CHARS = 128;
+/**
+ * The words the envelope function's metric filter patterns start with (src/private/envelope-settings.ts,
+ * AUDIT_FINDING_PATTERNS; a test keeps the two in step). Case-sensitive, as CloudWatch Logs regex is.
+ */
+export const METRIC_FILTER_TOKENS = ['usageReport', 'operation', 'outcome'] as const;
+/** Key names logged as they are: short, from a plain character set, and free of the tokens above. */
+const PLAIN_NAME = /^[A-Za-z0-9_.:/@+=-]{1,64}$/;
 const CACHE_OUTCOMES: readonly string[] = ['hit', 'miss', 'bypass', 'disabled'];
 const REQUEST_ID = /^[A-Za-z0-9-]{1,128}$/;
 const ERROR_TYPE = /^[A-Za-z]{1,64}$/;
@@ -138,7 +151,7 @@ export function buildCallLogRecord(input: {
   const set = (name: keyof CallLogRecord, value: unknown): void => {
     if (value !== undefined) record[name] = value;
   };
-  set('requestId', typeof input.requestId === 'string' && REQUEST_ID.test(input.requestId) ? input.requestId : undefined);
+  set('requestId', typeof input.requestId === 'string' && REQUEST_ID.test(input.requestId) && !hasFilterToken(input.requestId) ? input.requestId : undefined);
   set('keyArn', typeof input.keyArn === 'string' && ARN_LIKE.test(input.keyArn) ? input.keyArn : undefined);
   set('errorType', outcome === 'error' ? (typeof input.errorType === 'string' && ERROR_TYPE.test(input.errorType) ? input.errorType : 'InternalError') : undefined);
   set('inputBytes', count(d.inputBytes));
@@ -153,7 +166,8 @@ export function buildCallLogRecord(input: {
     set('usageReportComplete', typeof report.complete === 'boolean' ? report.complete : undefined);
     set('usageReportUnexpected', Array.isArray(report.unexpectedPrincipals) ? report.unexpectedPrincipals.length : undefined);
     set('unexpectedPrincipals', Array.isArray(report.unexpectedPrincipals)
-      ? report.unexpectedPrincipals.filter((p): p is string => typeof p === 'string' && ARN_LIKE.test(p)).slice(0, MAX_LOGGED_PRINCIPALS)
+      ? report.unexpectedPrincipals.filter((p): p is string => typeof p === 'string')
+        .map((p) => (ARN_LIKE.test(p) && !hasFilterToken(p) ? p : hashedName(p))).slice(0, MAX_LOGGED_PRINCIPALS)
       : undefined);
   }
   return record as unknown as CallLogRecord;
@@ -168,5 +182,18 @@ function contextKeys(ctx: unknown): string[] | undefined {
   return Object.keys(ctx)
     .sort()
     .slice(0, MAX_LOGGED_CONTEXT_KEYS)
-    .map((k) => (k.length > MAX_KEY_CHARS ? `${k.slice(0, MAX_KEY_CHARS)}...` : k));
+    .map(loggedName);
+}
+
+/** A caller-chosen name as a log line may carry it: plain names as they are, anything else hashed. */
+export function loggedName(name: string): string {
+  return PLAIN_NAME.test(name) && !hasFilterToken(name) ? name : hashedName(name);
+}
+
+function hashedName(name: string): string {
+  return `sha256:${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16)}`;
+}
+
+function hasFilterToken(text: string): boolean {
+  return METRIC_FILTER_TOKENS.some((t) => text.includes(t));
 }

@@ -3,10 +3,11 @@ import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import fc from 'fast-check';
 import { build, envOf } from './fixtures';
 import { AlgorithmSuiteId } from '../../lambda/core/types';
 import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig, SUITE_NAMES } from '../../lambda/handler/config';
-import { CallLogger } from '../../lambda/handler/logger';
+import { CallLogger, METRIC_FILTER_TOKENS } from '../../lambda/handler/logger';
 import { EnvelopeAlgorithmSuite, EnvelopeFunction, SecureKey } from '../../src';
 import {
   AUDIT_FINDING_PATTERNS, ENVELOPE_ENVIRONMENT_VARIABLES, ENVELOPE_INTEGER_SETTINGS, ENVELOPE_SUITE_NAMES,
@@ -87,6 +88,70 @@ describe('audit metric filter patterns match the handler\'s log lines', () => {
     const lines: string[] = [];
     new CallLogger({ sink: (l) => lines.push(l), now: () => 0 }).start('encrypt', 'c0ffee00-0000-4000-8000-000000000000').fail(new Error('x'));
     for (const form of storedForms(lines[0])) expect(form).not.toMatch(failed);
+  });
+});
+
+describe('no caller-chosen text in a log line can forge a finding', () => {
+  const patterns = Object.values(AUDIT_FINDING_PATTERNS).map(cwRegex);
+
+  test('every pattern starts with a token the logger keeps out of caller-chosen text', () => {
+    for (const pattern of Object.values(AUDIT_FINDING_PATTERNS)) {
+      expect(METRIC_FILTER_TOKENS.some((t) => pattern.startsWith(`%${t}`))).toBe(true);
+    }
+  });
+
+  /** One encrypt call's line whose encryption-context keys and request id are chosen by the caller. */
+  function encryptLine(keys: string[], requestId: string): string {
+    const lines: string[] = [];
+    const logger = new CallLogger({ sink: (l) => lines.push(l), now: () => 0 });
+    logger.start('encrypt', requestId).succeed({ encryptionContext: Object.fromEntries(keys.map((k) => [k, 'v'])) });
+    return lines[0];
+  }
+
+  test.each([
+    ['usageReportUnexpected":1'],
+    ['usageReportUnexpected--7'],
+    ['usageReportComplete":false'],
+    ['operation":"usageReport","outcome":"error'],
+    ['x usageReportComplete,,false'],
+  ])('an encryption-context key %j matches no pattern', (key) => {
+    for (const form of storedForms(encryptLine([key], 'req-1'))) {
+      for (const re of patterns) expect(form).not.toMatch(re);
+    }
+  });
+
+  test('a principal or request id spelling a finding matches no pattern', () => {
+    const lines: string[] = [];
+    const logger = new CallLogger({ sink: (l) => lines.push(l), now: () => 0 });
+    logger.start('usageReport', 'usageReportUnexpected--9').succeed({
+      usageReport: { events: 1, principals: 1, complete: true, unexpectedPrincipals: [] },
+    });
+    logger.start('usageReport').succeed({
+      usageReport: { events: 1, principals: 1, complete: true, unexpectedPrincipals: [] },
+      encryptionContext: { 'arn:aws:iam::999999999999:role/usageReportComplete,,false': 'v' },
+    });
+    for (const line of lines) {
+      for (const form of storedForms(line)) for (const re of patterns) expect(form).not.toMatch(re);
+    }
+    // The same principal in the finding list does not forge "Incomplete" either.
+    const l2: string[] = [];
+    new CallLogger({ sink: (l) => l2.push(l), now: () => 0 }).start('usageReport').succeed({
+      usageReport: { events: 1, principals: 1, complete: true, unexpectedPrincipals: ['arn:aws:iam::999999999999:role/usageReportComplete,,false'] },
+    });
+    const incomplete = cwRegex(AUDIT_FINDING_PATTERNS.Incomplete);
+    for (const form of storedForms(l2[0])) expect(form).not.toMatch(incomplete);
+  });
+
+  test('random keys built from the patterns\' own words never match (property)', () => {
+    const word = fc.constantFrom('usageReportUnexpected', 'usageReportComplete', 'usageReport', 'operation', 'outcome', 'error', 'false', '7');
+    const gap = fc.constantFrom('":', '":"', '","', ',,', '--', '', ' ');
+    const piece = fc.tuple(fc.string({ maxLength: 3 }), word, gap, word, gap, word).map((p) => p.join(''));
+    fc.assert(fc.property(fc.array(piece, { minLength: 1, maxLength: 5 }), (keys) => {
+      for (const form of storedForms(encryptLine(keys, 'req-1'))) {
+        for (const re of patterns) if (re.test(form)) return false;
+      }
+      return true;
+    }), { numRuns: 300 });
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KEY_ARN } from './support';
 import { InvalidRequestError } from '../../../lambda/handler/errors';
 import { buildCallLogRecord, CallDetails, CallLogger, MAX_LOGGED_CONTEXT_KEYS } from '../../../lambda/handler/logger';
@@ -60,7 +61,7 @@ describe('CallLogger', () => {
   test('usage-report calls log the report headline', () => {
     const { lines, logger } = capture();
     logger.start('usageReport').succeed({ usageReport: { events: 10, principals: 3, complete: false, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory', 'bad value with spaces'] } });
-    expect(JSON.parse(lines[0])).toMatchObject({ usageReportEvents: 10, usageReportPrincipals: 3, usageReportComplete: false, usageReportUnexpected: 2, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory'] });
+    expect(JSON.parse(lines[0])).toMatchObject({ usageReportEvents: 10, usageReportPrincipals: 3, usageReportComplete: false, usageReportUnexpected: 2, unexpectedPrincipals: ['arn:aws:iam::111122223333:user/Mallory', expect.stringMatching(/^sha256:[0-9a-f]{16}$/)] });
   });
 
   test('writes to standard output by default', () => {
@@ -94,11 +95,17 @@ describe('buildCallLogRecord whitelist', () => {
     expect(buildCallLogRecord({ ...base, outcome: 'error', errorType: 'x: y' }).errorType).toBe('InternalError');
   });
 
-  test('logs at most MAX_LOGGED_CONTEXT_KEYS context keys, cut short', () => {
+  test('logs at most MAX_LOGGED_CONTEXT_KEYS context keys; long names as a hash', () => {
     const ctx = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${String(i).padStart(2, '0')}${'x'.repeat(200)}`, 'v']));
     const keys = buildCallLogRecord({ ...base, details: { encryptionContext: ctx } }).encryptionContextKeys!;
     expect(keys).toHaveLength(MAX_LOGGED_CONTEXT_KEYS);
-    expect(keys[0]).toMatch(/^k00x+\.\.\.$/);
-    expect(keys[0].length).toBe(131);
+    expect(keys[0]).toBe(`sha256:${createHash('sha256').update(`k00${'x'.repeat(200)}`).digest('hex').slice(0, 16)}`);
+  });
+
+  test('plain key names are logged as they are; names with other characters or a filter word are hashed', () => {
+    const keys = buildCallLogRecord({ ...base, details: { encryptionContext: { 'tenant': 'v', 'aws:s3:arn': 'v', 'has space': 'v', 'line\nbreak': 'v', 'myoutcome': 'v', '\u001b[31m': 'v' } } }).encryptionContextKeys!;
+    expect(keys.filter((k) => !k.startsWith('sha256:'))).toEqual(['aws:s3:arn', 'tenant']);
+    expect(keys.filter((k) => /^sha256:[0-9a-f]{16}$/.test(k))).toHaveLength(4);
+    expect(keys.join()).not.toMatch(/space|break|outcome|\u001b/);
   });
 });

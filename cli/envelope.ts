@@ -5,9 +5,10 @@ import { contextPairs, flag, integer, parse, required, str, type OptionSpec, typ
 import { checkBackendOptions, openBackend, type BackendOptions } from './backend';
 import { CliError, EXIT } from './errors';
 import { openInput, prepareOutput, type Output } from './io';
+import { printable } from './printable';
 import { formatBytes, Progress } from './progress';
 import { EnvelopeClient, type MessageHeaderInfo } from '../lambda/core/envelope-client';
-import { AlgorithmSuiteId } from '../lambda/core/types';
+import { AlgorithmSuiteId, type KeyProvider } from '../lambda/core/types';
 
 export interface Console {
   info(line: string): void;
@@ -64,11 +65,33 @@ async function run(input: Readable, transforms: Transform[], output: Output, pro
 
 function contextKeys(header: MessageHeaderInfo | undefined): string {
   const keys = Object.keys(header?.encryptionContext ?? {}).filter((k) => !k.startsWith('aws-crypto-'));
-  return keys.length > 0 ? `context keys ${keys.join(', ')}` : 'no encryption context';
+  return keys.length > 0 ? `context keys ${keys.map((k) => printable(k, 64)).join(', ')}` : 'no encryption context';
 }
 
-function keyOf(header: MessageHeaderInfo | undefined): string {
-  return header?.encryptedDataKeys.map((k) => k.providerInfo).join(', ') ?? 'unknown key';
+/** The keys a new message's data key is wrapped under. */
+function keysOf(header: MessageHeaderInfo | undefined): string {
+  return header?.encryptedDataKeys.map((k) => printable(k.providerInfo)).join(', ') ?? 'unknown key';
+}
+
+/**
+ * Wraps a key provider to remember which of the message's encrypted data keys it decrypted, so the
+ * summary names that key rather than every key the message lists.
+ */
+export function recordDecryptingKey(inner: KeyProvider): { provider: KeyProvider; decryptedWith: () => string | undefined } {
+  let used: string | undefined;
+  const provider: KeyProvider = {
+    get providerId() { return inner.providerId; },
+    get keyId() { return inner.keyId; },
+    generateDataKey: (input) => inner.generateDataKey(input),
+    reEncryptDataKey: (input) => inner.reEncryptDataKey(input),
+    canDecrypt: (edk) => inner.canDecrypt(edk),
+    decryptDataKey: async (input) => {
+      const key = await inner.decryptDataKey(input);
+      used = input.encryptedDataKey.providerInfo;
+      return key;
+    },
+  };
+  return { provider, decryptedWith: () => used };
 }
 
 export async function encryptCommand(argv: readonly string[], help: (topic: string) => number): Promise<number> {
@@ -100,7 +123,7 @@ export async function encryptCommand(argv: readonly string[], help: (topic: stri
     const progress = new Progress({ label: 'encrypt', total: input.size, target: process.stderr, quiet });
     await run(input.stream, [progress, stream], output, progress);
     const header = (stream as unknown as { header?: MessageHeaderInfo }).header;
-    say(quiet, `encrypted ${formatBytes(progress.bytes)} from ${input.name} to ${output.name} under ${keyOf(header)} (suite 0x${(header?.suite ?? 0).toString(16).padStart(4, '0')}, ${contextKeys(header)})`);
+    say(quiet, `encrypted ${formatBytes(progress.bytes)} from ${input.name} to ${output.name} under ${keysOf(header)} (suite 0x${(header?.suite ?? 0).toString(16).padStart(4, '0')}, ${contextKeys(header)})`);
     return EXIT.OK;
   } catch (err) {
     output.abort();
@@ -123,14 +146,16 @@ export async function decryptCommand(argv: readonly string[], help: (topic: stri
   try {
     const backend = await openBackend(backendOpts, keyId);
     process.stderr.write(`cdk-secure-key: ${backend.description}\n`);
-    const client = new EnvelopeClient({ keyProvider: backend.provider(keyId) });
+    const recorded = recordDecryptingKey(backend.provider(keyId));
+    const client = new EnvelopeClient({ keyProvider: recorded.provider });
     const stream = client.decryptStream({ expectedEncryptionContext: Object.keys(expected).length > 0 ? expected : undefined });
     const progress = new Progress({ label: 'decrypt', total: input.size, target: process.stderr, quiet });
     // Counts the plaintext bytes (never drawn).
     const counter = new Progress({ label: 'plaintext', target: process.stderr, quiet: true });
     await run(input.stream, [progress, stream, counter], output, progress);
     const header = (stream as unknown as { header?: MessageHeaderInfo }).header;
-    say(quiet, `decrypted ${formatBytes(counter.bytes)} from ${input.name} to ${output.name}: verified, under ${keyOf(header)} (${contextKeys(header)})`);
+    const usedKey = recorded.decryptedWith();
+    say(quiet, `decrypted ${formatBytes(counter.bytes)} from ${input.name} to ${output.name}: verified, under ${usedKey === undefined ? 'a key from the data-key cache' : printable(usedKey)} (${contextKeys(header)})`);
     return EXIT.OK;
   } catch (err) {
     output.abort();

@@ -3,6 +3,7 @@
  * never carries plaintext, key material or encryption-context values: the envelope core's errors
  * already hold none, and the CLI's own messages name keys and paths only.
  */
+import { printable } from './printable';
 import {
   CommitmentMismatchError, ConfigurationError, EncryptionContextMismatchError, InvalidMessageError, KmsError,
   LimitExceededError, NoDecryptableDataKeyError, SecureKeyError, SignatureVerificationError,
@@ -57,7 +58,8 @@ const KMS_CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredToken
 
 /** One exit code and one line for any error thrown by a command. */
 export function describeFailure(error: unknown): { exitCode: number; line: string } {
-  const line = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+  // Messages may quote a message's own text (context keys, provider info): shown inertly, on one line.
+  const line = (text: string): string => printable(text.replace(/\s*\n\s*/g, ' ').trim(), 2000, true);
   if (error instanceof UsageError) {
     const hint = error.command ? ` (see: cdk-secure-key ${error.command} --help)` : ' (see: cdk-secure-key --help)';
     return { exitCode: error.exitCode, line: line(error.message) + hint };

@@ -2,6 +2,7 @@
 import { flag, integer, oneOf, parse, str, type OptionSpec } from './args';
 import { openLocalKms, type BackendOptions } from './backend';
 import { CliError, EXIT, UsageError } from './errors';
+import { printable } from './printable';
 import { KmsError } from '../lambda/core/errors';
 import { toKmsError } from '../lambda/providers/kms-key-provider-base';
 import type { KmsKeyMetadata, KmsKeySpec, KmsKeyUsage, LocalKms } from '../lambda/providers/local-kms';
@@ -125,7 +126,8 @@ export async function keysCommand(argv: readonly string[], help: (topic: string)
         const table = [['KEY ID', 'STATE', 'SPEC', 'USAGE', 'ROTATION', 'ALIASES', 'DESCRIPTION']];
         for (const r of rows) {
           const state = r.DeletionDate ? `${String(r.KeyState)} (deleted ${String(r.DeletionDate).slice(0, 10)})` : String(r.KeyState);
-          table.push([String(r.KeyId), state, String(r.KeySpec), String(r.KeyUsage), String(r.Rotation), (r.Aliases as string[]).join(',') || '-', String(r.Description) || '-']);
+          table.push([String(r.KeyId), state, String(r.KeySpec), String(r.KeyUsage), String(r.Rotation), (r.Aliases as string[]).join(',') || '-', String(r.Description) || '-']
+            .map((cell) => printable(cell, 200, true)));
         }
         const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
         for (const row of table) process.stdout.write(`${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);

@@ -72,8 +72,8 @@ export class SecureKeyExampleStack extends Stack {
       key: this.key,
       encryptionContextKeys: ['tenant', 'purpose'],
       cacheMaxAge: Duration.minutes(5),
-      auditSchedule: events.Schedule.rate(Duration.hours(1)),
-      auditExpectedPrincipals: [this.appRole.roleArn],
+      usageReportSchedule: events.Schedule.rate(Duration.hours(1)),
+      usageReportExpectedPrincipals: [this.appRole.roleArn],
     });
     this.envelope.grantInvoke(this.appRole);
   }

@@ -38,7 +38,7 @@ function functionHandler(kms: LocalKms, keyArn: string, destinationArn: string, 
     config: loadConfig({
       SECUREKEY_KEY_ARN: keyArn,
       SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS: destinationArn,
-      SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: `${FUNCTION_ROLE},${ADMIN}`,
+      SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS: `${FUNCTION_ROLE},${ADMIN}`,
       ...env,
     }),
     keyProvider: provider,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, Fn, Names, Size, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Names, Size, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,13 +11,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { EnvelopeSettings, resolveEnvelopeSettings } from './private/envelope-props';
 import {
-  AUDIT_ACTIONS, ENVELOPE_ENVIRONMENT_VARIABLES as ENV, ENVELOPE_INTEGER_SETTINGS as LIMITS, ENVELOPE_KEY_ACTIONS,
-  AUDIT_FINDING_DESCRIPTIONS, AUDIT_FINDING_PATTERNS, AuditFinding, IntegerRange, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS,
-  LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
-  SIGNED_SUITE_CONTEXT_KEY,
+  ENVELOPE_ENVIRONMENT_VARIABLES as ENV, ENVELOPE_KEY_ACTIONS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
+  SIGNED_SUITE_CONTEXT_KEY, USAGE_REPORT_ACTIONS, USAGE_REPORT_FINDING_DESCRIPTIONS, USAGE_REPORT_FINDING_PATTERNS, UsageReportFinding,
 } from './private/envelope-settings';
-import { SecureKeyConfigError } from './private/validation';
+import { constructError, SecureKeyConfigError } from './private/validation';
 import { SecureKey } from './secure-key';
 
 /** The algorithm suite of new messages (AWS Encryption SDK message format v2, committing suites only). */
@@ -118,21 +117,21 @@ export interface EnvelopeFunctionProps {
   readonly reEncryptDestinationKeys?: kms.IKey[];
 
   /**
-   * Turn on the `audit` operation (who used the key, from CloudTrail). Adds `cloudtrail:LookupEvents`
-   * to the role.
+   * Turn on the `usageReport` operation (who used the key, from CloudTrail's LookupEvents). Adds
+   * `cloudtrail:LookupEvents` to the role.
    *
-   * @default - true when `auditSchedule` is given, false otherwise
+   * @default - true when `usageReportSchedule` is given, false otherwise
    */
-  readonly enableAudit?: boolean;
+  readonly enableUsageReport?: boolean;
 
   /**
-   * Run the audit on this schedule (an EventBridge rule invokes the function). Its findings are a log
-   * line in the function's log group; metric filters count audits with unexpected principals, audits
-   * that could not read everything and failed audits.
+   * Run the usage report on this schedule (an EventBridge rule invokes the function). Its findings
+   * are a log line in the function's log group; metric filters count reports with unexpected
+   * principals, reports that could not read everything and failed reports.
    *
-   * @default - no scheduled audit
+   * @default - no scheduled usage report
    */
-  readonly auditSchedule?: events.Schedule;
+  readonly usageReportSchedule?: events.Schedule;
 
   /**
    * The principals expected to use the key: role, user or root ARNs, service principals
@@ -140,38 +139,38 @@ export interface EnvelopeFunctionProps {
    *
    * @default - no principal is flagged
    */
-  readonly auditExpectedPrincipals?: string[];
+  readonly usageReportExpectedPrincipals?: string[];
 
   /**
-   * The window each scheduled audit reads (whole minutes, up to 90 days).
+   * The window each scheduled usage report reads (whole minutes, up to 90 days).
    *
    * @default - the schedule's rate for `Schedule.rate(...)`, otherwise 60 minutes
    */
-  readonly auditLookback?: Duration;
+  readonly usageReportLookback?: Duration;
 
   /**
-   * How long before the schedule time a scheduled audit's window ends, since CloudTrail delivers
+   * How long before the schedule time a scheduled usage report's window ends, since CloudTrail delivers
    * events late (whole minutes, up to 1 day).
    *
    * @default Duration.minutes(15)
    */
-  readonly auditDelay?: Duration;
+  readonly usageReportDelay?: Duration;
 
   /**
-   * LookupEvents pages (50 events each) an audit reads at most (1 to 1000).
+   * LookupEvents pages (50 events each) a usage report reads at most (1 to 1000).
    *
    * @default 20
    */
-  readonly auditMaxPages?: number;
+  readonly usageReportMaxPages?: number;
 
   /**
-   * Notify this topic when an audit finds an unexpected principal, could not read the whole window,
+   * Notify this topic when a usage report finds an unexpected principal, could not read the whole window,
    * or failed (CloudWatch alarms on the metric filters). If the topic is encrypted, its key must let
    * `cloudwatch.amazonaws.com` call `kms:GenerateDataKey` and `kms:Decrypt`.
    *
-   * @default - no alarms; the metrics are still available (`metricAuditUnexpectedPrincipals()` and others)
+   * @default - no alarms; the metrics are still available (`metricUsageReportUnexpectedPrincipals()` and others)
    */
-  readonly auditFindingsTopic?: sns.ITopic;
+  readonly usageReportFindingsTopic?: sns.ITopic;
 
   /**
    * Memory of the function, in MiB (128 to 10240). More memory also means more CPU.
@@ -208,6 +207,30 @@ export interface EnvelopeFunctionProps {
    * @default - `/securekey/envelope-function/` followed by a name unique to this construct
    */
   readonly logGroupName?: string;
+
+  /**
+   * Offer the `generateDataKey` operation, which returns a plaintext data key (and its encrypted
+   * copy) to the caller. Whoever may invoke the function can then encrypt locally, outside the
+   * function's logs and the data-key cache's limits. Decryption always stays inside the function.
+   *
+   * @default true
+   */
+  readonly enableGenerateDataKey?: boolean;
+
+  /** @deprecated use `enableUsageReport` */
+  readonly enableAudit?: boolean;
+  /** @deprecated use `usageReportSchedule` */
+  readonly auditSchedule?: events.Schedule;
+  /** @deprecated use `usageReportExpectedPrincipals` */
+  readonly auditExpectedPrincipals?: string[];
+  /** @deprecated use `usageReportLookback` */
+  readonly auditLookback?: Duration;
+  /** @deprecated use `usageReportDelay` */
+  readonly auditDelay?: Duration;
+  /** @deprecated use `usageReportMaxPages` */
+  readonly auditMaxPages?: number;
+  /** @deprecated use `usageReportFindingsTopic` */
+  readonly auditFindingsTopic?: sns.ITopic;
 }
 
 const ASSET_DIR = path.join(__dirname, '..', 'assets', 'envelope-function');
@@ -218,11 +241,15 @@ const INVOKE_ACTIONS = ['lambda:InvokeFunction'];
 /**
  * The bundled envelope Lambda, deployed with least privilege: encrypt, decrypt and data keys with
  * `key` (AWS Encryption SDK message format v2, cached data keys), optional re-encryption and a
- * key-usage audit from CloudTrail, optionally on a schedule.
+ * key-usage report from CloudTrail, optionally on a schedule.
  *
  * Its role is dedicated and can call exactly `kms:GenerateDataKey` and `kms:Decrypt` on `key`
  * (plus `kms:ReEncryptFrom`/`kms:ReEncryptTo` with re-encryption, and `cloudtrail:LookupEvents` with
- * the audit), and write to its own log group, which `key` encrypts and keeps for a year.
+ * the usage report), and write to its own log group, which `key` encrypts and keeps for a year.
+ *
+ * Whoever may invoke the function may use the key through it: `decrypt` returns the plaintext of
+ * any message under `key` (that the caller's encryption context matches), and `generateDataKey`
+ * returns plaintext data keys. Grant invoke as you would grant `kms:Decrypt`.
  */
 export class EnvelopeFunction extends Construct {
   /** The Lambda function. */
@@ -233,129 +260,132 @@ export class EnvelopeFunction extends Construct {
   public readonly policy: iam.ManagedPolicy;
   /** The function's log group, encrypted with the key. */
   public readonly logGroup: logs.LogGroup;
-  /** The rule that runs the scheduled audit, if `auditSchedule` is set. */
-  public readonly auditRule?: events.Rule;
-  /** The alarms that notify `auditFindingsTopic`, if set. */
-  public readonly auditAlarms: cloudwatch.Alarm[];
-  /** Whether the `audit` operation is allowed. */
-  public readonly auditEnabled: boolean;
+  /** The rule that runs the scheduled usage report, if `usageReportSchedule` is set. */
+  public readonly usageReportRule?: events.Rule;
+  /** The alarms that notify `usageReportFindingsTopic`, if set. */
+  public readonly usageReportAlarms: cloudwatch.Alarm[];
+  /** Whether the `usageReport` operation is allowed. */
+  public readonly usageReportEnabled: boolean;
   /** Whether the `reEncrypt` operation is allowed. */
   public readonly reEncryptEnabled: boolean;
+  /** Whether the `generateDataKey` operation is offered. */
+  public readonly generateDataKeyEnabled: boolean;
   private readonly metricPrefix: string;
 
   constructor(scope: Construct, id: string, props: EnvelopeFunctionProps) {
     super(scope, id);
-    const key = props.key;
-    const check = new PropChecker(this.node.path);
-
-    // ---- validation (before any resource, so a bad prop leaves nothing half-built) ----
-    // Data keys and CloudWatch Logs encryption exist only for symmetric encryption keys.
-    if (key.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || key.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
-      throw check.error('key', 'is not a symmetric encryption key', `${key.keySpec} / ${key.keyUsage}`,
-        `a SecureKey with keySpec ${kms.KeySpec.SYMMETRIC_DEFAULT} and keyUsage ${kms.KeyUsage.ENCRYPT_DECRYPT} (the defaults)`);
-    }
-    const memorySize = props.memorySize ?? 512;
-    check.integer('memorySize', memorySize, { ...LAMBDA_MEMORY_MB, default: 512, unit: 'MiB' });
-    const timeout = props.timeout ?? Duration.seconds(30);
-    check.wholeSeconds('timeout', timeout, { ...LAMBDA_TIMEOUT_SECONDS, default: 30, unit: 'seconds' });
-    if (props.reservedConcurrentExecutions !== undefined) {
-      check.integer('reservedConcurrentExecutions', props.reservedConcurrentExecutions, { min: 0, max: 1_000_000, default: 0, unit: 'executions' });
-    }
-    const contextKeys = props.encryptionContextKeys;
-    if (contextKeys !== undefined) check.contextKeys(contextKeys);
-
-    const destinations = props.reEncryptDestinationKeys;
-    if (props.enableReEncrypt === false && destinations !== undefined && destinations.length > 0) {
-      throw check.error('reEncryptDestinationKeys', 'is set while enableReEncrypt is false', `${destinations.length} key(s)`,
-        'either remove reEncryptDestinationKeys or set enableReEncrypt to true (or leave it unset)');
-    }
-    if (destinations !== undefined && destinations.length === 0) {
-      throw check.error('reEncryptDestinationKeys', 'is empty', '[]', 'at least one key, or leave it unset');
-    }
-    this.reEncryptEnabled = props.enableReEncrypt ?? (destinations !== undefined);
-    const reEncryptTo = this.reEncryptEnabled ? (destinations ?? [key]) : [];
-    for (const d of reEncryptTo) {
-      if (d instanceof kms.Alias) {
-        throw check.error('reEncryptDestinationKeys', 'contains an alias', `the alias ${d.node.path}`, 'keys only: messages record the key ARN, and the function allows destinations by key ARN');
-      }
-    }
-
-    const auditProps: Array<[string, unknown]> = [
-      ['auditSchedule', props.auditSchedule], ['auditExpectedPrincipals', props.auditExpectedPrincipals],
-      ['auditLookback', props.auditLookback], ['auditDelay', props.auditDelay], ['auditMaxPages', props.auditMaxPages],
-      ['auditFindingsTopic', props.auditFindingsTopic],
-    ];
-    if (props.enableAudit === false) {
-      const set = auditProps.filter(([, v]) => v !== undefined).map(([n]) => n);
-      if (set.length > 0) {
-        throw check.error(set[0], 'needs the audit, which enableAudit turns off', 'enableAudit: false',
-          `remove ${set.join(', ')} or set enableAudit to true (or leave it unset)`);
-      }
-    }
-    this.auditEnabled = props.enableAudit ?? (props.auditSchedule !== undefined);
-    const lookbackMinutes = props.auditLookback !== undefined
-      ? check.wholeMinutes('auditLookback', props.auditLookback, LIMITS.auditLookbackMinutes)
-      : rateMinutes(props.auditSchedule);
-    const delayMinutes = props.auditDelay !== undefined ? check.wholeMinutes('auditDelay', props.auditDelay, LIMITS.auditDelayMinutes) : undefined;
-    if (props.auditMaxPages !== undefined) check.integer('auditMaxPages', props.auditMaxPages, LIMITS.auditMaxPages);
-    const principals = props.auditExpectedPrincipals;
-    if (principals !== undefined) check.listValues('auditExpectedPrincipals', principals);
-    if (props.auditSchedule !== undefined && props.auditLookback === undefined && lookbackMinutes === undefined) {
-      Annotations.of(this).addWarningV2('cdk-secure-key:auditLookback',
-        `The audit schedule is not a rate, so each scheduled audit reads the last ${LIMITS.auditLookbackMinutes.default} minutes; set auditLookback to the time between runs.`);
-    }
-
-    if (props.frameLength !== undefined) check.bytes('frameLength', props.frameLength, LIMITS.frameLength);
-    if (props.maxEncryptedDataKeys !== undefined) check.integer('maxEncryptedDataKeys', props.maxEncryptedDataKeys, LIMITS.maxEncryptedDataKeys);
-    if (props.cacheCapacity !== undefined) check.integer('cacheCapacity', props.cacheCapacity, LIMITS.cacheCapacity);
-    const cacheMaxAgeSeconds = props.cacheMaxAge !== undefined
-      ? check.wholeSeconds('cacheMaxAge', props.cacheMaxAge, LIMITS.cacheMaxAgeSeconds) : undefined;
-    if (props.cacheMaxMessagesEncrypted !== undefined) check.integer('cacheMaxMessagesEncrypted', props.cacheMaxMessagesEncrypted, LIMITS.cacheMaxMessages);
-    if (props.cacheMaxBytesEncrypted !== undefined) check.bytes('cacheMaxBytesEncrypted', props.cacheMaxBytesEncrypted, LIMITS.cacheMaxBytes);
-
-    const logGroupName = props.logGroupName ?? `/securekey/envelope-function/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    if (Token.isUnresolved(logGroupName)) {
-      throw check.error('logGroupName', 'is a token', logGroupName, 'a name known at synth: the key policy names the log group, and a generated name would make the key and the log group depend on each other');
-    }
-    if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroupName)) {
-      throw check.error('logGroupName', 'is not a valid log group name', logGroupName, '1 to 512 characters from a-z A-Z 0-9 . - _ / #');
-    }
+    const settings = resolveEnvelopeSettings(this, props);
     const code = envelopeCode();
+    this.reEncryptEnabled = settings.reEncryptEnabled;
+    this.usageReportEnabled = settings.usageReport.enabled;
+    this.generateDataKeyEnabled = settings.generateDataKeyEnabled;
+    this.metricPrefix = Names.uniqueResourceName(this, { maxLength: 150, separator: '-' });
 
-    // ---- the log group, encrypted with the key; CloudWatch Logs may use the key only for this group ----
-    // The key's CloudWatch Logs statement (the `aws:logs:arn` encryption context pins it to this group).
-    key.allowCloudWatchLogs({ logGroupNames: [logGroupName] });
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName,
-      encryptionKey: key,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-    });
-
-    // ---- the role and its one policy ----
+    this.logGroup = this.addEncryptedLogGroup(props, settings);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Envelope function ${this.node.path}: data keys from its KMS key, its own log group${this.auditEnabled ? ', CloudTrail LookupEvents' : ''}`,
+      description: `Envelope function ${this.node.path}: data keys from its KMS key, its own log group${this.usageReportEnabled ? ', CloudTrail LookupEvents' : ''}`,
     });
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       roles: [this.role],
       description: `Least privilege of the envelope function ${this.node.path}`,
     });
+    this.grantLeastPrivilege(props.key, settings);
+    this.function = this.addFunction(props, settings, code);
+    this.usageReportAlarms = this.addUsageReportFindings(settings);
+    this.usageReportRule = this.addUsageReportSchedule(settings);
+    this.acknowledgeNagFindings(props);
+  }
 
-    const conditions = contextKeys === undefined ? undefined : contextKeyConditions(contextKeys);
-    const ownKeyActions = [...ENVELOPE_KEY_ACTIONS, ...(this.reEncryptEnabled ? REENCRYPT_FROM_ACTIONS : [])];
-    // The key policy lets the role in (SecureKey's policy never lets IAM alone grant use); the IAM
-    // policy mirrors it on the key ARN.
+  /** @deprecated use `usageReportRule` */
+  public get auditRule(): events.Rule | undefined {
+    return this.usageReportRule;
+  }
+
+  /** @deprecated use `usageReportAlarms` */
+  public get auditAlarms(): cloudwatch.Alarm[] {
+    return this.usageReportAlarms;
+  }
+
+  /** @deprecated use `usageReportEnabled` */
+  public get auditEnabled(): boolean {
+    return this.usageReportEnabled;
+  }
+
+  /**
+   * Lets the grantee invoke the function (every operation the function allows). Identities get
+   * `lambda:InvokeFunction` on the function's unqualified ARN only (the construct publishes no
+   * versions or aliases); other principals get a resource-based permission.
+   *
+   * Invoking the function is using the key: the grantee can decrypt every message under the key
+   * (through `decrypt`) and, unless `enableGenerateDataKey` is false, obtain plaintext data keys.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions: INVOKE_ACTIONS, resourceArns: [this.function.functionArn] });
+    return onPrincipal.success ? onPrincipal : this.function.grantInvoke(grantee);
+  }
+
+  /** Usage reports that found at least one unexpected principal (count per period). */
+  public metricUsageReportUnexpectedPrincipals(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.usageReportMetric('UnexpectedPrincipals', props);
+  }
+
+  /** Usage reports that could not read their whole window (a page, event or time cap stopped them). */
+  public metricUsageReportIncomplete(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.usageReportMetric('Incomplete', props);
+  }
+
+  /** Usage reports that failed (for example CloudTrail throttling after every retry). */
+  public metricUsageReportFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.usageReportMetric('Failed', props);
+  }
+
+  /** @deprecated use `metricUsageReportUnexpectedPrincipals` */
+  public metricAuditUnexpectedPrincipals(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricUsageReportUnexpectedPrincipals(props);
+  }
+
+  /** @deprecated use `metricUsageReportIncomplete` */
+  public metricAuditIncomplete(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricUsageReportIncomplete(props);
+  }
+
+  /** @deprecated use `metricUsageReportFailed` */
+  public metricAuditFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metricUsageReportFailed(props);
+  }
+
+  /** The log group, encrypted with the key; the key lets CloudWatch Logs use it for this group only. */
+  private addEncryptedLogGroup(props: EnvelopeFunctionProps, settings: EnvelopeSettings): logs.LogGroup {
+    // The `aws:logs:arn` encryption context of the key's CloudWatch Logs statement pins it to this group.
+    props.key.allowCloudWatchLogs({ logGroupNames: [settings.logGroupName] });
+    return new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: settings.logGroupName,
+      encryptionKey: props.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+  }
+
+  /**
+   * The role's one policy and the key policy statements that let it in: the key's data-key actions
+   * (with the encryption-context conditions), re-encryption, its own log group, and LookupEvents for
+   * the usage report. SecureKey's policy never lets IAM alone grant use, so each key statement is
+   * mirrored in the key policy.
+   */
+  private grantLeastPrivilege(key: SecureKey, settings: EnvelopeSettings): void {
+    const conditions = settings.contextKeys === undefined ? undefined : contextKeyConditions(settings.contextKeys);
+    const ownKeyActions = [...ENVELOPE_KEY_ACTIONS, ...(settings.reEncryptEnabled ? REENCRYPT_FROM_ACTIONS : [])];
     this.policy.addStatements(new iam.PolicyStatement({
       sid: 'UseEnvelopeKey', actions: ownKeyActions, resources: [key.keyArn], conditions,
     }));
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: `EnvelopeFunction${Names.uniqueId(this)}`, principals: [this.role], actions: ownKeyActions, resources: ['*'], conditions,
     }));
-    if (reEncryptTo.length > 0) {
+    if (settings.reEncryptTo.length > 0) {
       this.policy.addStatements(new iam.PolicyStatement({
-        sid: 'ReEncryptToDestinationKeys', actions: REENCRYPT_TO_ACTIONS, resources: reEncryptTo.map((k) => k.keyArn), conditions,
+        sid: 'ReEncryptToDestinationKeys', actions: REENCRYPT_TO_ACTIONS, resources: settings.reEncryptTo.map((k) => k.keyArn), conditions,
       }));
-      for (const dest of reEncryptTo) {
+      for (const dest of settings.reEncryptTo) {
         // A no-op for imported keys: their own key policy must allow the role.
         dest.addToResourcePolicy(new iam.PolicyStatement({
           sid: `EnvelopeFunction${Names.uniqueId(this)}ReEncryptTo`, principals: [this.role], actions: REENCRYPT_TO_ACTIONS, resources: ['*'], conditions,
@@ -365,31 +395,14 @@ export class EnvelopeFunction extends Construct {
     this.policy.addStatements(new iam.PolicyStatement({
       sid: 'WriteOwnLogGroup', actions: LOG_WRITE_ACTIONS, resources: [this.logGroup.logGroupArn],
     }));
-    if (this.auditEnabled) {
-      this.policy.addStatements(new iam.PolicyStatement({ sid: 'AuditKeyUsage', actions: AUDIT_ACTIONS, resources: ['*'] }));
+    if (settings.usageReport.enabled) {
+      this.policy.addStatements(new iam.PolicyStatement({ sid: 'AuditKeyUsage', actions: USAGE_REPORT_ACTIONS, resources: ['*'] }));
     }
+  }
 
-    // ---- the function ----
-    const environment: Record<string, string> = { [ENV.keyArn]: key.keyArn };
-    const setEnv = (name: string, value: number | string | undefined): void => {
-      if (value !== undefined) environment[name] = String(value);
-    };
-    setEnv(ENV.suite, props.suite);
-    setEnv(ENV.frameLength, props.frameLength?.toBytes());
-    setEnv(ENV.maxEncryptedDataKeys, props.maxEncryptedDataKeys);
-    setEnv(ENV.cacheCapacity, props.cacheCapacity);
-    setEnv(ENV.cacheMaxAgeSeconds, cacheMaxAgeSeconds);
-    setEnv(ENV.cacheMaxMessages, props.cacheMaxMessagesEncrypted);
-    setEnv(ENV.cacheMaxBytes, props.cacheMaxBytesEncrypted?.toBytes());
-    if (reEncryptTo.length > 0) setEnv(ENV.reEncryptDestinationKeyArns, joinList(reEncryptTo.map((k) => k.keyArn)));
-    if (this.auditEnabled) {
-      if (principals !== undefined && principals.length > 0) setEnv(ENV.auditExpectedPrincipals, joinList(principals));
-      setEnv(ENV.auditLookbackMinutes, lookbackMinutes);
-      setEnv(ENV.auditDelayMinutes, delayMinutes);
-      setEnv(ENV.auditMaxPages, props.auditMaxPages);
-    }
-
-    this.function = new lambda.Function(this, 'Function', {
+  /** The Lambda function, configured through environment variables the handler checks at start. */
+  private addFunction(props: EnvelopeFunctionProps, settings: EnvelopeSettings, code: lambda.Code): lambda.Function {
+    const fn = new lambda.Function(this, 'Function', {
       description: `Envelope encryption with ${this.node.path}'s key (cdk-secure-key)`,
       // The newest Node.js runtime aws-cdk-lib 2.270 offers, named explicitly (NODEJS_LATEST would
       // change under a deployed function when aws-cdk-lib is upgraded).
@@ -398,106 +411,84 @@ export class EnvelopeFunction extends Construct {
       handler: 'index.handler',
       code,
       role: this.role,
-      memorySize,
-      timeout,
-      environment,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      environment: functionEnvironment(props, settings),
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     });
     // The function must not start before its permissions exist.
-    this.function.node.addDependency(this.policy);
-
-    // ---- audit: schedule, metric filters, alarms ----
-    this.metricPrefix = Names.uniqueResourceName(this, { maxLength: 150, separator: '-' });
-    this.auditAlarms = [];
-    if (this.auditEnabled) {
-      for (const [name, pattern] of Object.entries(AUDIT_FINDING_PATTERNS)) {
-        new logs.MetricFilter(this, `Audit${name}Filter`, {
-          logGroup: this.logGroup,
-          filterPattern: logs.FilterPattern.literal(pattern),
-          metricNamespace: METRIC_NAMESPACE,
-          metricName: this.auditMetricName(name as AuditFinding),
-          metricValue: '1',
-          unit: cloudwatch.Unit.COUNT,
-        });
-      }
-      if (props.auditFindingsTopic !== undefined) {
-        const action = new cloudwatchActions.SnsAction(props.auditFindingsTopic);
-        for (const name of Object.keys(AUDIT_FINDING_PATTERNS) as AuditFinding[]) {
-          const alarm = new cloudwatch.Alarm(this, `Audit${name}Alarm`, {
-            alarmDescription: `${AUDIT_FINDING_DESCRIPTIONS[name]} (envelope function ${this.node.path}). Read the audit's log line in ${logGroupName}.`,
-            metric: this.auditMetric(name),
-            threshold: 1,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          });
-          alarm.addAlarmAction(action);
-          this.auditAlarms.push(alarm);
-        }
-        // A crash or timeout writes no audit log line, so the filters above cannot count it; the
-        // function's own Errors metric does (handled errors are responses, not function errors).
-        const errors = new cloudwatch.Alarm(this, 'FunctionErrorsAlarm', {
-          alarmDescription: `The envelope function ${this.node.path} crashed or timed out (its audit or a caller's request did not finish). Read its log group ${logGroupName}.`,
-          metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-        errors.addAlarmAction(action);
-        this.auditAlarms.push(errors);
-      }
-    }
-    if (props.auditSchedule !== undefined) {
-      // The default event of a schedule rule is the EventBridge "Scheduled Event", which the handler
-      // turns into an audit of [time - delay - lookback, time - delay].
-      this.auditRule = new events.Rule(this, 'AuditSchedule', {
-        schedule: props.auditSchedule,
-        description: `Key-usage audit of ${this.node.path}'s key`,
-        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-      });
-    }
-
-    this.acknowledgeNagFindings(props);
+    fn.node.addDependency(this.policy);
+    return fn;
   }
 
   /**
-   * Lets the grantee invoke the function (every operation the function allows). Identities get
-   * `lambda:InvokeFunction` on the function's unqualified ARN only (the construct publishes no
-   * versions or aliases); other principals get a resource-based permission.
+   * Metric filters over the usage report's log line and, with a findings topic, an alarm on each
+   * plus one on the function's Errors metric.
    */
-  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions: INVOKE_ACTIONS, resourceArns: [this.function.functionArn] });
-    return onPrincipal.success ? onPrincipal : this.function.grantInvoke(grantee);
+  private addUsageReportFindings(settings: EnvelopeSettings): cloudwatch.Alarm[] {
+    const report = settings.usageReport;
+    if (!report.enabled) return [];
+    for (const [name, pattern] of Object.entries(USAGE_REPORT_FINDING_PATTERNS)) {
+      new logs.MetricFilter(this, `Audit${name}Filter`, {
+        logGroup: this.logGroup,
+        filterPattern: logs.FilterPattern.literal(pattern),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: this.usageReportMetricName(name as UsageReportFinding),
+        metricValue: '1',
+        unit: cloudwatch.Unit.COUNT,
+      });
+    }
+    if (report.findingsTopic === undefined) return [];
+    const action = new cloudwatchActions.SnsAction(report.findingsTopic);
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarmOn = (id: string, description: string, metric: cloudwatch.IMetric): void => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      alarms.push(alarm);
+    };
+    for (const name of Object.keys(USAGE_REPORT_FINDING_PATTERNS) as UsageReportFinding[]) {
+      alarmOn(`Audit${name}Alarm`, `${USAGE_REPORT_FINDING_DESCRIPTIONS[name]} (envelope function ${this.node.path}). Read the usage report's log line in ${settings.logGroupName}.`,
+        this.usageReportMetric(name));
+    }
+    // A crash or timeout writes no log line, so the filters above cannot count it; the function's
+    // own Errors metric does (handled errors are responses, not function errors).
+    alarmOn('FunctionErrorsAlarm', `The envelope function ${this.node.path} crashed or timed out (its usage report or a caller's request did not finish). Read its log group ${settings.logGroupName}.`,
+      this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }));
+    return alarms;
   }
 
-  /** Scheduled audits that found at least one unexpected principal (count per period). */
-  public metricAuditUnexpectedPrincipals(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.auditMetric('UnexpectedPrincipals', props);
+  /**
+   * The EventBridge rule of a scheduled usage report. Its default event is the "Scheduled Event",
+   * which the handler turns into a report on [time - delay - lookback, time - delay].
+   */
+  private addUsageReportSchedule(settings: EnvelopeSettings): events.Rule | undefined {
+    if (settings.usageReport.schedule === undefined) return undefined;
+    return new events.Rule(this, 'AuditSchedule', {
+      schedule: settings.usageReport.schedule,
+      description: `Key-usage report of ${this.node.path}'s key`,
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
   }
 
-  /** Audits that could not read their whole window (a page, event or time cap stopped them). */
-  public metricAuditIncomplete(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.auditMetric('Incomplete', props);
-  }
-
-  /** Audits that failed (for example CloudTrail throttling after every retry). */
-  public metricAuditFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.auditMetric('Failed', props);
-  }
-
-  private auditMetricName(finding: AuditFinding): string {
+  private usageReportMetricName(finding: UsageReportFinding): string {
     return `Audit${finding}-${this.metricPrefix}`;
   }
 
-  private auditMetric(finding: AuditFinding, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.auditEnabled) {
-      throw new SecureKeyConfigError(`EnvelopeFunction ${this.node.path}: the audit metrics need the audit. Set enableAudit or auditSchedule.`);
+  private usageReportMetric(finding: UsageReportFinding, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (!this.usageReportEnabled) {
+      throw constructError('EnvelopeFunction', this.node.path, 'the usage report metrics need the usage report. Set enableUsageReport or usageReportSchedule.');
     }
     return new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
-      metricName: this.auditMetricName(finding),
+      metricName: this.usageReportMetricName(finding),
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(5),
       ...props,
@@ -507,12 +498,12 @@ export class EnvelopeFunction extends Construct {
   /** What cdk-nag's packs flag that this construct leaves so by design, each with its reason. */
   private acknowledgeNagFindings(props: EnvelopeFunctionProps): void {
     const fn = this.function;
-    if (this.auditEnabled) {
+    if (this.usageReportEnabled) {
       acknowledge(this.policy, ['AwsSolutions-IAM5[Resource::*]'],
         'cloudtrail:LookupEvents supports no resource-level permissions (Service Authorization Reference); it is the only action on *.');
     }
     acknowledge(fn, ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
-      'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled audit: Lambda retries a failed asynchronous invocation twice, a failed audit is counted by a metric filter, a crash or timeout by the function\'s Errors metric (both alarmed with auditFindingsTopic), and the next run audits its own window.');
+      'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled usage report: Lambda retries a failed asynchronous invocation twice, a failed report is counted by a metric filter, a crash or timeout by the function\'s Errors metric (both alarmed with usageReportFindingsTopic), and the next run reports on its own window.');
     acknowledge(fn, ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
       'The function calls only the KMS and CloudTrail APIs and holds no network-reachable data; access is controlled by IAM and the key policy, not by the network.');
     if (props.reservedConcurrentExecutions === undefined) {
@@ -520,6 +511,32 @@ export class EnvelopeFunction extends Construct {
         'Reserved concurrency is the reservedConcurrentExecutions prop; unset by default because a reservation can take a new account below its unreserved minimum and fail the deployment.');
     }
   }
+}
+
+/** The handler's environment: the key, then each setting given (the handler's defaults fill the rest). */
+function functionEnvironment(props: EnvelopeFunctionProps, settings: EnvelopeSettings): Record<string, string> {
+  const environment: Record<string, string> = { [ENV.keyArn]: props.key.keyArn };
+  const set = (name: string, value: number | string | undefined): void => {
+    if (value !== undefined) environment[name] = String(value);
+  };
+  set(ENV.suite, props.suite);
+  set(ENV.frameLength, props.frameLength?.toBytes());
+  set(ENV.maxEncryptedDataKeys, props.maxEncryptedDataKeys);
+  set(ENV.cacheCapacity, props.cacheCapacity);
+  set(ENV.cacheMaxAgeSeconds, settings.cacheMaxAgeSeconds);
+  set(ENV.cacheMaxMessages, props.cacheMaxMessagesEncrypted);
+  set(ENV.cacheMaxBytes, props.cacheMaxBytesEncrypted?.toBytes());
+  if (!settings.generateDataKeyEnabled) set(ENV.generateDataKey, 'false');
+  if (settings.reEncryptTo.length > 0) set(ENV.reEncryptDestinationKeyArns, joinList(settings.reEncryptTo.map((k) => k.keyArn)));
+  const report = settings.usageReport;
+  if (report.enabled) {
+    const principals = report.expectedPrincipals ?? [];
+    if (principals.length > 0) set(ENV.usageReportExpectedPrincipals, joinList(principals));
+    set(ENV.usageReportLookbackMinutes, report.lookbackMinutes);
+    set(ENV.usageReportDelayMinutes, report.delayMinutes);
+    set(ENV.usageReportMaxPages, report.maxPages);
+  }
+  return environment;
 }
 
 /**
@@ -541,15 +558,6 @@ function joinList(values: string[]): string {
   return values.some((v) => Token.isUnresolved(v)) ? Fn.join(',', values) : values.join(',');
 }
 
-/** Minutes between runs of `Schedule.rate(...)`; undefined for cron and other expressions. */
-function rateMinutes(schedule: events.Schedule | undefined): number | undefined {
-  const m = schedule === undefined ? null : /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(schedule.expressionString);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const minutes = m[2].startsWith('minute') ? n : m[2].startsWith('hour') ? n * 60 : n * 24 * 60;
-  return Math.min(Math.max(minutes, LIMITS.auditLookbackMinutes.min), LIMITS.auditLookbackMinutes.max);
-}
-
 /** The bundled handler; the bundle is built at build time, so synth needs no esbuild or Docker. */
 function envelopeCode(): lambda.Code {
   if (!fs.existsSync(path.join(ASSET_DIR, ASSET_ENTRY))) {
@@ -560,66 +568,4 @@ function envelopeCode(): lambda.Code {
 
 function acknowledge(scope: IConstruct, ids: string[], reason: string): void {
   for (const id of ids) Validations.of(scope).acknowledge({ id, reason });
-}
-
-/** Synth-time prop checks; messages name the prop, the value received and what is allowed. */
-class PropChecker {
-  constructor(private readonly constructPath: string) {}
-
-  public error(prop: string, problem: string, received: string, allowed: string): SecureKeyConfigError {
-    return new SecureKeyConfigError(`EnvelopeFunction ${this.constructPath}: '${prop}' ${problem}. Received: ${received}. Allowed: ${allowed}.`);
-  }
-
-  public integer(prop: string, value: number, range: IntegerRange): number {
-    if (Token.isUnresolved(value)) return value;
-    if (!Number.isInteger(value) || value < range.min || value > range.max) {
-      throw this.error(prop, 'is out of range', String(value), `a whole number of ${range.unit} from ${range.min} to ${range.max}`);
-    }
-    return value;
-  }
-
-  public bytes(prop: string, size: Size, range: IntegerRange): number | undefined {
-    if (size.isUnresolved()) return undefined;
-    const bytes = size.toBytes();
-    if (!Number.isInteger(bytes) || bytes < range.min || bytes > range.max) {
-      throw this.error(prop, 'is out of range', `${bytes} bytes`, `${range.min} to ${range.max} bytes`);
-    }
-    return bytes;
-  }
-
-  public wholeSeconds(prop: string, d: Duration, range: IntegerRange): number | undefined {
-    return this.whole(prop, d.toSeconds({ integral: false }), range, 'seconds');
-  }
-
-  public wholeMinutes(prop: string, d: Duration, range: IntegerRange): number | undefined {
-    return this.whole(prop, d.toMinutes({ integral: false }), range, 'minutes');
-  }
-
-  public contextKeys(keys: string[]): void {
-    if (keys.length === 0) throw this.error('encryptionContextKeys', 'is empty', '[]', 'at least one key, or leave it unset to allow any encryption context');
-    for (const k of keys) {
-      if (Token.isUnresolved(k)) continue;
-      if (k.length === 0) throw this.error('encryptionContextKeys', 'contains an empty key', '\'\'', 'non-empty keys');
-      if (k.startsWith('aws-crypto-')) {
-        throw this.error('encryptionContextKeys', 'contains a reserved key', `'${k}'`, 'keys that do not start with \'aws-crypto-\' (the message format reserves them; aws-crypto-public-key is allowed automatically)');
-      }
-    }
-  }
-
-  public listValues(prop: string, values: string[]): void {
-    for (const v of values) {
-      if (Token.isUnresolved(v)) continue;
-      if (v.trim().length === 0 || v.includes(',')) {
-        throw this.error(prop, 'contains an empty value or a comma', `'${v}'`, 'IAM or STS ARNs, 12-digit account IDs or service principals such as s3.amazonaws.com, one per element');
-      }
-    }
-  }
-
-  private whole(prop: string, n: number, range: IntegerRange, unit: string): number | undefined {
-    if (Token.isUnresolved(n)) return undefined;
-    if (!Number.isInteger(n) || n < range.min || n > range.max) {
-      throw this.error(prop, 'is out of range', `${n} ${unit}`, `a whole number of ${unit} from ${range.min} to ${range.max}`);
-    }
-    return n;
-  }
 }

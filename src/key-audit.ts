@@ -16,7 +16,7 @@ import {
   LOG_GROUP_NAME_PATTERN, METRIC_NAMESPACE, SENSITIVE_KEY_EVENTS, sensitiveEventPattern, trailNameProblem, USAGE_REPORT_CONTEXT_KEY,
 } from './private/audit';
 import { recordCompliance } from './private/compliance';
-import { SecureKeyConfigError } from './private/validation';
+import { Described, PropChecker, SecureKeyConfigError } from './private/validation';
 import { SecureKey } from './secure-key';
 
 /** A scheduled key-usage report (the envelope Lambda's `audit` operation, from CloudTrail). */
@@ -210,7 +210,7 @@ export class KeyAudit extends Construct {
     const stack = Stack.of(this);
     const path = this.node.path;
     const fail = (prop: string, problem: string, received: string, allowed: string): SecureKeyConfigError =>
-      new SecureKeyConfigError(`KeyAudit ${path}: '${prop}' ${problem}. Received: ${received}. Allowed: ${allowed}.`);
+      new PropChecker('KeyAudit', path).error(prop, problem, new Described(received), allowed);
 
     // ---- validation, before any resource ----
     if (props.keys.length === 0) throw fail('keys', 'is empty', '[]', 'one or more keys to audit');

@@ -18,10 +18,11 @@ export const ENVIRONMENT_VARIABLES = {
   cacheMaxMessages: 'SECUREKEY_CACHE_MAX_MESSAGES',
   cacheMaxBytes: 'SECUREKEY_CACHE_MAX_BYTES',
   reEncryptDestinationKeyArns: 'SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS',
-  auditExpectedPrincipals: 'SECUREKEY_AUDIT_EXPECTED_PRINCIPALS',
-  auditLookbackMinutes: 'SECUREKEY_AUDIT_LOOKBACK_MINUTES',
-  auditDelayMinutes: 'SECUREKEY_AUDIT_DELAY_MINUTES',
-  auditMaxPages: 'SECUREKEY_AUDIT_MAX_PAGES',
+  generateDataKey: 'SECUREKEY_GENERATE_DATA_KEY',
+  usageReportExpectedPrincipals: 'SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS',
+  usageReportLookbackMinutes: 'SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES',
+  usageReportDelayMinutes: 'SECUREKEY_USAGE_REPORT_DELAY_MINUTES',
+  usageReportMaxPages: 'SECUREKEY_USAGE_REPORT_MAX_PAGES',
 } as const;
 
 export type EnvironmentSetting = keyof typeof ENVIRONMENT_VARIABLES;
@@ -40,12 +41,12 @@ export const INTEGER_SETTINGS = {
   cacheMaxMessages: { min: 1, max: 2 ** 32, default: 1000, unit: 'messages' },
   /** Plaintext bytes one cached data key may encrypt in total. */
   cacheMaxBytes: { min: 1, max: Number.MAX_SAFE_INTEGER, default: 2 ** 30, unit: 'bytes' },
-  /** Length of the window a scheduled audit reads; match it to the schedule's rate. */
-  auditLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
-  /** How far the window of a scheduled audit ends before the schedule time, since CloudTrail delivers events late. */
-  auditDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
-  /** LookupEvents pages (50 events each) one audit reads at most. */
-  auditMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
+  /** Length of the window a scheduled usage report reads; match it to the schedule's rate. */
+  usageReportLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
+  /** How far the window of a scheduled usage report ends before the schedule time, since CloudTrail delivers events late. */
+  usageReportDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
+  /** LookupEvents pages (50 events each) one usage report reads at most. */
+  usageReportMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
 } as const;
 
 /** Names SECUREKEY_SUITE accepts, mapped to suites. */
@@ -67,10 +68,11 @@ export const ENVIRONMENT_VARIABLE_DOCS: Readonly<Record<EnvironmentSetting, { re
   cacheMaxMessages: { default: String(INTEGER_SETTINGS.cacheMaxMessages.default), description: 'Messages one cached data key may encrypt.' },
   cacheMaxBytes: { default: String(INTEGER_SETTINGS.cacheMaxBytes.default), description: 'Plaintext bytes one cached data key may encrypt in total.' },
   reEncryptDestinationKeyArns: { default: '(empty: reEncrypt refused)', description: 'Comma-separated key ARNs reEncrypt may re-wrap data keys under.' },
-  auditExpectedPrincipals: { default: '(empty: no principal flagged)', description: 'Comma-separated principals expected to use the key (role/user/root ARNs, service principals, account IDs).' },
-  auditLookbackMinutes: { default: String(INTEGER_SETTINGS.auditLookbackMinutes.default), description: 'Window length of a scheduled audit, in minutes.' },
-  auditDelayMinutes: { default: String(INTEGER_SETTINGS.auditDelayMinutes.default), description: 'Minutes a scheduled audit window ends before the schedule time.' },
-  auditMaxPages: { default: String(INTEGER_SETTINGS.auditMaxPages.default), description: 'LookupEvents pages an audit reads at most (50 events each).' },
+  generateDataKey: { default: 'true', description: '"false" refuses the generateDataKey operation (which returns plaintext data keys to the caller).' },
+  usageReportExpectedPrincipals: { default: '(empty: no principal flagged)', description: 'Comma-separated principals expected to use the key (role/user/root ARNs, service principals, account IDs).' },
+  usageReportLookbackMinutes: { default: String(INTEGER_SETTINGS.usageReportLookbackMinutes.default), description: 'Window length of a scheduled usage report, in minutes.' },
+  usageReportDelayMinutes: { default: String(INTEGER_SETTINGS.usageReportDelayMinutes.default), description: 'Minutes a scheduled usage report\'s window ends before the schedule time.' },
+  usageReportMaxPages: { default: String(INTEGER_SETTINGS.usageReportMaxPages.default), description: 'LookupEvents pages a usage report reads at most (50 events each).' },
 };
 
 /** The envelope Lambda's configuration, checked. */
@@ -89,8 +91,10 @@ export interface EnvelopeFunctionConfig {
   };
   /** Keys reEncrypt may re-wrap under; empty refuses reEncrypt. */
   readonly reEncryptDestinationKeyArns: readonly string[];
-  readonly audit: {
-    /** Undefined when not configured: the audit then flags no principal. */
+  /** False refuses generateDataKey. */
+  readonly generateDataKeyEnabled: boolean;
+  readonly usageReport: {
+    /** Undefined when not configured: the usage report then flags no principal. */
     readonly expectedPrincipals?: readonly string[];
     readonly lookbackMinutes: number;
     readonly delayMinutes: number;
@@ -159,11 +163,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       problems.push(`${ENVIRONMENT_VARIABLES.reEncryptDestinationKeyArns} contains ${show(arn)}; expected comma-separated KMS key ARNs.`);
     }
   }
-  const principalsRaw = read('auditExpectedPrincipals');
+  const generateDataKeyRaw = read('generateDataKey');
+  if (generateDataKeyRaw !== undefined && generateDataKeyRaw !== 'true' && generateDataKeyRaw !== 'false') {
+    problems.push(`${ENVIRONMENT_VARIABLES.generateDataKey} is ${show(generateDataKeyRaw)}; expected "true" (default) or "false".`);
+  }
+  const principalsRaw = read('usageReportExpectedPrincipals');
   const expectedPrincipals = principalsRaw === undefined ? undefined : list(principalsRaw);
   for (const p of expectedPrincipals ?? []) {
     if (!PRINCIPAL_PATTERN.test(p)) {
-      problems.push(`${ENVIRONMENT_VARIABLES.auditExpectedPrincipals} contains ${show(p)}; expected IAM or STS ARNs, 12-digit account IDs or service principals like s3.amazonaws.com, comma-separated.`);
+      problems.push(`${ENVIRONMENT_VARIABLES.usageReportExpectedPrincipals} contains ${show(p)}; expected IAM or STS ARNs, 12-digit account IDs or service principals like s3.amazonaws.com, comma-separated.`);
     }
   }
 
@@ -183,11 +191,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       };
     })(),
     reEncryptDestinationKeyArns: destinations,
-    audit: {
+    generateDataKeyEnabled: generateDataKeyRaw !== 'false',
+    usageReport: {
       ...(expectedPrincipals ? { expectedPrincipals } : {}),
-      lookbackMinutes: integer('auditLookbackMinutes'),
-      delayMinutes: integer('auditDelayMinutes'),
-      maxPages: integer('auditMaxPages'),
+      lookbackMinutes: integer('usageReportLookbackMinutes'),
+      delayMinutes: integer('usageReportDelayMinutes'),
+      maxPages: integer('usageReportMaxPages'),
     },
   };
   if (problems.length > 0) {

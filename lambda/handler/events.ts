@@ -28,7 +28,7 @@ const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
 export const OPERATIONS = ['encrypt', 'decrypt', 'generateDataKey', 'reEncrypt', 'usageReport'] as const;
 export type Operation = typeof OPERATIONS[number];
 /**
- * Earlier names still accepted in an event's `operation` field: `audit` is `usageReport`. Requests
+ * Other names accepted in an event's `operation` field: `audit` is `usageReport`. Requests
  * and log lines use the canonical name.
  */
 export const OPERATION_ALIASES: Readonly<Record<string, Operation>> = { audit: 'usageReport' };
@@ -120,6 +120,9 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
     case 'decrypt':
       return { operation: op, message: decodeBase64Field(e, 'message'), expectedEncryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: false }) };
     case 'generateDataKey':
+      if (!options.config.generateDataKeyEnabled) {
+        throw new InvalidRequestError(`generateDataKey is turned off for this function (${ENVIRONMENT_VARIABLES.generateDataKey}=false): it would return a plaintext data key. Use encrypt instead.`);
+      }
       return {
         operation: op,
         encryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: true }),
@@ -217,15 +220,15 @@ function destinationKey(value: unknown, config: EnvelopeFunctionConfig): string 
 
 function adHocUsageReport(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): UsageReportRequest {
   const endTime = timeField(e, 'endTime') ?? now;
-  const lookback = integerField(e, 'lookbackMinutes', 1, CLOUDTRAIL_HISTORY_DAYS * 24 * 60, config.audit.lookbackMinutes);
+  const lookback = integerField(e, 'lookbackMinutes', 1, CLOUDTRAIL_HISTORY_DAYS * 24 * 60, config.usageReport.lookbackMinutes);
   if (e.startTime !== undefined && e.lookbackMinutes !== undefined) {
     throw new InvalidRequestError('Give either "startTime" or "lookbackMinutes" for usageReport, not both.');
   }
   const startTime = timeField(e, 'startTime') ?? new Date(endTime.getTime() - lookback * 60_000);
-  const principals = e.expectedPrincipals === undefined ? config.audit.expectedPrincipals : stringList(e.expectedPrincipals, 'expectedPrincipals');
+  const principals = e.expectedPrincipals === undefined ? config.usageReport.expectedPrincipals : stringList(e.expectedPrincipals, 'expectedPrincipals');
   return reportWindow(startTime, endTime, now, {
     operation: 'usageReport',
-    maxPages: integerField(e, 'maxPages', 1, config.audit.maxPages, config.audit.maxPages),
+    maxPages: integerField(e, 'maxPages', 1, config.usageReport.maxPages, config.usageReport.maxPages),
     scheduled: false,
     ...(principals ? { expectedPrincipals: principals } : {}),
   });
@@ -233,13 +236,13 @@ function adHocUsageReport(e: Readonly<Record<string, unknown>>, { config, now }:
 
 function scheduledUsageReport(e: Readonly<Record<string, unknown>>, { config, now }: ParseRequestOptions): UsageReportRequest {
   const at = timeField(e, 'time') ?? now;
-  const endTime = new Date(at.getTime() - config.audit.delayMinutes * 60_000);
-  const startTime = new Date(endTime.getTime() - config.audit.lookbackMinutes * 60_000);
+  const endTime = new Date(at.getTime() - config.usageReport.delayMinutes * 60_000);
+  const startTime = new Date(endTime.getTime() - config.usageReport.lookbackMinutes * 60_000);
   return reportWindow(startTime, endTime, now, {
     operation: 'usageReport',
-    maxPages: config.audit.maxPages,
+    maxPages: config.usageReport.maxPages,
     scheduled: true,
-    ...(config.audit.expectedPrincipals ? { expectedPrincipals: config.audit.expectedPrincipals } : {}),
+    ...(config.usageReport.expectedPrincipals ? { expectedPrincipals: config.usageReport.expectedPrincipals } : {}),
   });
 }
 

@@ -21,7 +21,7 @@ export interface LocalCloudTrailRecord {
 }
 
 /**
- * A LookupEvents-compatible client over LocalKms's CloudTrail records, so `audit` works offline:
+ * A LookupEvents-compatible client over LocalKms's CloudTrail records, so `usageReport` works offline:
  * filters by the lookup attribute and window, newest first, 50 per page with NextToken.
  */
 export function localCloudTrail(source: CloudTrailEventSource): CloudTrailLookupClient {

@@ -13,10 +13,11 @@ export const ENVELOPE_ENVIRONMENT_VARIABLES = {
   cacheMaxMessages: 'SECUREKEY_CACHE_MAX_MESSAGES',
   cacheMaxBytes: 'SECUREKEY_CACHE_MAX_BYTES',
   reEncryptDestinationKeyArns: 'SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS',
-  auditExpectedPrincipals: 'SECUREKEY_AUDIT_EXPECTED_PRINCIPALS',
-  auditLookbackMinutes: 'SECUREKEY_AUDIT_LOOKBACK_MINUTES',
-  auditDelayMinutes: 'SECUREKEY_AUDIT_DELAY_MINUTES',
-  auditMaxPages: 'SECUREKEY_AUDIT_MAX_PAGES',
+  generateDataKey: 'SECUREKEY_GENERATE_DATA_KEY',
+  usageReportExpectedPrincipals: 'SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS',
+  usageReportLookbackMinutes: 'SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES',
+  usageReportDelayMinutes: 'SECUREKEY_USAGE_REPORT_DELAY_MINUTES',
+  usageReportMaxPages: 'SECUREKEY_USAGE_REPORT_MAX_PAGES',
 } as const;
 
 export type EnvelopeSetting = keyof typeof ENVELOPE_ENVIRONMENT_VARIABLES;
@@ -36,9 +37,9 @@ export const ENVELOPE_INTEGER_SETTINGS = {
   cacheMaxAgeSeconds: { min: 1, max: 86_400, default: 300, unit: 'seconds' },
   cacheMaxMessages: { min: 1, max: 2 ** 32, default: 1000, unit: 'messages' },
   cacheMaxBytes: { min: 1, max: Number.MAX_SAFE_INTEGER, default: 2 ** 30, unit: 'bytes' },
-  auditLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
-  auditDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
-  auditMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
+  usageReportLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
+  usageReportDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
+  usageReportMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
 } as const satisfies Record<string, IntegerRange>;
 
 /** The suite names the handler's SECUREKEY_SUITE accepts (long form). */
@@ -59,12 +60,12 @@ export const ENVELOPE_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 /** ReEncrypt's two halves: ReEncryptFrom on the message's key, ReEncryptTo on the destination key. */
 export const REENCRYPT_FROM_ACTIONS = ['kms:ReEncryptFrom'];
 export const REENCRYPT_TO_ACTIONS = ['kms:ReEncryptTo'];
-/** The audit reads the key's CloudTrail event history. */
-export const AUDIT_ACTIONS = ['cloudtrail:LookupEvents'];
+/** The usage report reads the key's CloudTrail event history. */
+export const USAGE_REPORT_ACTIONS = ['cloudtrail:LookupEvents'];
 /** Writing to its own log group (the group exists: no CreateLogGroup). */
 export const LOG_WRITE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-export type AuditFinding = 'UnexpectedPrincipals' | 'Incomplete' | 'Failed';
+export type UsageReportFinding = 'UnexpectedPrincipals' | 'Incomplete' | 'Failed';
 
 /**
  * CloudWatch Logs regular-expression patterns over the handler's call log line (lambda/handler/logger.ts).
@@ -72,14 +73,14 @@ export type AuditFinding = 'UnexpectedPrincipals' | 'Incomplete' | 'Failed';
  * text-format prefix; `.{2,3}` / `.{3,5}` span `":` / `":"` and their escaped forms inside a
  * JSON-format log event. These patterns may not contain quotes, hence the `.`.
  */
-export const AUDIT_FINDING_PATTERNS: Readonly<Record<AuditFinding, string>> = {
+export const USAGE_REPORT_FINDING_PATTERNS: Readonly<Record<UsageReportFinding, string>> = {
   UnexpectedPrincipals: '%usageReportUnexpected.{2,3}[1-9]%',
   Incomplete: '%usageReportComplete.{2,3}false%',
   Failed: '%operation.{3,5}usageReport.{3,5}outcome.{3,5}error%',
 };
 
-export const AUDIT_FINDING_DESCRIPTIONS: Readonly<Record<AuditFinding, string>> = {
-  UnexpectedPrincipals: 'A key-usage audit found principals that are not expected to use the key',
-  Incomplete: 'A key-usage audit could not read its whole window',
-  Failed: 'A key-usage audit failed',
+export const USAGE_REPORT_FINDING_DESCRIPTIONS: Readonly<Record<UsageReportFinding, string>> = {
+  UnexpectedPrincipals: 'A key-usage report found principals that are not expected to use the key',
+  Incomplete: 'A key-usage report could not read its whole window',
+  Failed: 'A key-usage report failed',
 };

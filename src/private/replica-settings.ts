@@ -7,7 +7,7 @@ import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { SecureKeyConfigError } from './validation';
+import { constructError, SecureKeyConfigError } from './validation';
 
 /** Moving the primary Region is administration; KMS checks it on the primary and on the replica. */
 export const UPDATE_PRIMARY_REGION_ACTIONS = ['kms:UpdatePrimaryRegion'];
@@ -52,7 +52,7 @@ export interface ReplicaSource {
 }
 
 function fail(path: string, message: string): SecureKeyConfigError {
-  return new SecureKeyConfigError(`SecureKey ${path}: ${message}`);
+  return constructError('SecureKey', path, message);
 }
 
 /** A replica Region named in `replicaRegions`: a concrete Region name, not a token. */

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 
 /** Limits KMS enforces. Checks and messages both read these, so they cannot disagree. */
@@ -36,11 +36,12 @@ export class SecureKeyConfigError extends Error {
   }
 }
 
-/** `<path>: '<prop>' <problem>. Received: <value>. Allowed: <allowed>.` */
-export function propError(path: string, prop: string, problem: string, received: unknown, allowed: string): SecureKeyConfigError {
-  return new SecureKeyConfigError(
-    `SecureKey ${path}: '${prop}' ${problem}. Received: ${formatValue(received)}. Allowed: ${allowed}.`,
-  );
+/**
+ * The one formatter of synth-time errors, for every construct of the library:
+ * `<Construct> <path>: <message>`.
+ */
+export function constructError(construct: string, path: string, message: string): SecureKeyConfigError {
+  return new SecureKeyConfigError(`${construct} ${path}: ${message}`);
 }
 
 /** A received value to print as is (a measurement such as `6 days`), not quoted like a string prop. */
@@ -51,6 +52,79 @@ export class Described {
 function formatValue(v: unknown): string {
   if (v instanceof Described) return v.text;
   return typeof v === 'string' ? `'${v}'` : String(v);
+}
+
+/** A range a numeric prop must lie in, with the unit messages name. */
+export interface CheckedRange {
+  readonly min: number;
+  readonly max: number;
+  readonly unit: string;
+}
+
+/**
+ * The one prop checker: every construct checks its props through it, so every message reads
+ * `<Construct> <path>: '<prop>' <problem>. Received: <value>. Allowed: <allowed>.` and is built
+ * from the same range the check uses. Unresolved tokens pass (CloudFormation checks them at deploy).
+ */
+export class PropChecker {
+  constructor(private readonly construct: string, private readonly path: string) {}
+
+  /** An error about one prop. A string `received` is quoted; pass a `Described` for a measurement. */
+  public error(prop: string, problem: string, received: unknown, allowed: string): SecureKeyConfigError {
+    return constructError(this.construct, this.path, `'${prop}' ${problem}. Received: ${formatValue(received)}. Allowed: ${allowed}.`);
+  }
+
+  /** A whole number within `range`. */
+  public integer(prop: string, value: number, range: CheckedRange): number {
+    if (Token.isUnresolved(value)) return value;
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw this.error(prop, 'is out of range', new Described(String(value)), `a whole number of ${range.unit} from ${range.min} to ${range.max}`);
+    }
+    return value;
+  }
+
+  /** A Size as whole bytes within `range`; undefined for a token. */
+  public bytes(prop: string, size: Size, range: CheckedRange): number | undefined {
+    if (size.isUnresolved()) return undefined;
+    const bytes = size.toBytes();
+    if (!Number.isInteger(bytes) || bytes < range.min || bytes > range.max) {
+      throw this.error(prop, 'is out of range', new Described(`${bytes} bytes`), `${range.min} to ${range.max} bytes`);
+    }
+    return bytes;
+  }
+
+  /** A Duration as whole seconds within `range`; undefined for a token. */
+  public wholeSeconds(prop: string, d: Duration, range: CheckedRange): number | undefined {
+    return this.whole(prop, d.toSeconds({ integral: false }), range, 'seconds');
+  }
+
+  /** A Duration as whole minutes within `range`; undefined for a token. */
+  public wholeMinutes(prop: string, d: Duration, range: CheckedRange): number | undefined {
+    return this.whole(prop, d.toMinutes({ integral: false }), range, 'minutes');
+  }
+
+  /** A Duration as whole days within `range`; undefined for a token. */
+  public wholeDays(prop: string, d: Duration, range: { min: number; max: number }): number | undefined {
+    const days = durationDays(d);
+    if (days === undefined) return undefined;
+    if (!Number.isInteger(days) || days < range.min || days > range.max) {
+      throw this.error(prop, 'is out of range', new Described(`${days} days`), `a whole number of days from ${rangeText(range, 'days')}`);
+    }
+    return days;
+  }
+
+  private whole(prop: string, n: number, range: CheckedRange, unit: string): number | undefined {
+    if (Token.isUnresolved(n)) return undefined;
+    if (!Number.isInteger(n) || n < range.min || n > range.max) {
+      throw this.error(prop, 'is out of range', new Described(`${n} ${unit}`), `a whole number of ${unit} from ${range.min} to ${range.max}`);
+    }
+    return n;
+  }
+}
+
+/** `SecureKey <path>: '<prop>' <problem>. Received: <value>. Allowed: <allowed>.` */
+export function propError(path: string, prop: string, problem: string, received: unknown, allowed: string): SecureKeyConfigError {
+  return new PropChecker('SecureKey', path).error(prop, problem, received, allowed);
 }
 
 export function rangeText(range: { min: number; max: number }, unit: string): string {
@@ -67,12 +141,7 @@ export function durationDays(d: Duration): number | undefined {
 }
 
 export function checkDays(path: string, prop: string, d: Duration, range: { min: number; max: number }): number | undefined {
-  const days = durationDays(d);
-  if (days === undefined) return undefined;
-  if (!Number.isInteger(days) || days < range.min || days > range.max) {
-    throw propError(path, prop, 'is out of range', new Described(`${days} days`), `a whole number of days from ${rangeText(range, 'days')}`);
-  }
-  return days;
+  return new PropChecker('SecureKey', path).wholeDays(prop, d, range);
 }
 
 /** Adds the `alias/` prefix when missing. */

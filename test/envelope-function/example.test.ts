@@ -26,8 +26,8 @@ describe('example app: the envelope function', () => {
   test('an hourly audit expecting the app role', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
     const env = template.toJSON().Resources[logicalId(stack.envelope.function)].Properties.Environment.Variables;
-    expect(env.SECUREKEY_AUDIT_EXPECTED_PRINCIPALS).toEqual({ 'Fn::GetAtt': [logicalId(stack.appRole), 'Arn'] });
-    expect(env.SECUREKEY_AUDIT_LOOKBACK_MINUTES).toBe('60');
+    expect(env.SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS).toEqual({ 'Fn::GetAtt': [logicalId(stack.appRole), 'Arn'] });
+    expect(env.SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES).toBe('60');
   });
 });
 

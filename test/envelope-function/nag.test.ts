@@ -26,9 +26,9 @@ function everything(stack: Stack): EnvelopeFunction {
     key,
     encryptionContextKeys: ['tenant'],
     reEncryptDestinationKeys: [new SecureKey(stack, 'Archive')],
-    auditSchedule: events.Schedule.rate(Duration.hours(1)),
-    auditExpectedPrincipals: ['arn:aws:iam::111111111111:role/App'],
-    auditFindingsTopic: topic,
+    usageReportSchedule: events.Schedule.rate(Duration.hours(1)),
+    usageReportExpectedPrincipals: ['arn:aws:iam::111111111111:role/App'],
+    usageReportFindingsTopic: topic,
     reservedConcurrentExecutions: 5,
   });
 }

@@ -50,7 +50,7 @@ describe('policy snapshots', () => {
     const { fn, key, stack } = build({}, (s) => ({
       encryptionContextKeys: ['tenant', 'purpose'],
       reEncryptDestinationKeys: [new SecureKey(s, 'Archive')],
-      auditSchedule: events.Schedule.rate(Duration.minutes(30)),
+      usageReportSchedule: events.Schedule.rate(Duration.minutes(30)),
     }));
     const archive = stack.node.findChild('Archive') as SecureKey;
     const p = policies(fn, key, archive);
@@ -162,7 +162,7 @@ describe('what the role can do (offline KMS authorization evaluator)', () => {
   test('audit: cloudtrail:LookupEvents on * only when the audit is on', () => {
     const off = policies(build().fn);
     expect(JSON.stringify(off.role)).not.toContain('cloudtrail');
-    const on = policies(build({ enableAudit: true }).fn);
+    const on = policies(build({ enableUsageReport: true }).fn);
     expect(on.role.Statement.filter((s) => JSON.stringify(s.Action).includes('cloudtrail'))).toEqual([
       { Sid: 'AuditKeyUsage', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
     ]);

@@ -53,7 +53,7 @@ describe('function defaults', () => {
     t.resourceCountIs('AWS::Events::Rule', 0);
     t.resourceCountIs('AWS::Logs::MetricFilter', 0);
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    expect(fn.auditEnabled).toBe(false);
+    expect(fn.usageReportEnabled).toBe(false);
     expect(fn.reEncryptEnabled).toBe(false);
   });
 
@@ -112,37 +112,37 @@ describe('props reach the function', () => {
 
   test('audit settings become environment variables; the lookback follows a rate schedule', () => {
     const { fn } = build({
-      auditSchedule: events.Schedule.rate(Duration.hours(6)),
-      auditExpectedPrincipals: ['arn:aws:iam::111111111111:role/App', 's3.amazonaws.com'],
-      auditDelay: Duration.minutes(20),
-      auditMaxPages: 40,
+      usageReportSchedule: events.Schedule.rate(Duration.hours(6)),
+      usageReportExpectedPrincipals: ['arn:aws:iam::111111111111:role/App', 's3.amazonaws.com'],
+      usageReportDelay: Duration.minutes(20),
+      usageReportMaxPages: 40,
     });
-    expect(fn.auditEnabled).toBe(true);
+    expect(fn.usageReportEnabled).toBe(true);
     expect(envOf(fn)).toMatchObject({
-      [ENV.auditExpectedPrincipals]: 'arn:aws:iam::111111111111:role/App,s3.amazonaws.com',
-      [ENV.auditLookbackMinutes]: '360',
-      [ENV.auditDelayMinutes]: '20',
-      [ENV.auditMaxPages]: '40',
+      [ENV.usageReportExpectedPrincipals]: 'arn:aws:iam::111111111111:role/App,s3.amazonaws.com',
+      [ENV.usageReportLookbackMinutes]: '360',
+      [ENV.usageReportDelayMinutes]: '20',
+      [ENV.usageReportMaxPages]: '40',
     });
   });
 
   test('an expected principal from this app (a role ARN token) is joined at deploy time', () => {
-    const { fn, stack } = build({}, (s) => ({ enableAudit: true, auditExpectedPrincipals: [new iam.Role(s, 'App', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, 's3.amazonaws.com'] }));
-    expect(envOf(fn)[ENV.auditExpectedPrincipals]).toEqual({
+    const { fn, stack } = build({}, (s) => ({ enableUsageReport: true, usageReportExpectedPrincipals: [new iam.Role(s, 'App', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, 's3.amazonaws.com'] }));
+    expect(envOf(fn)[ENV.usageReportExpectedPrincipals]).toEqual({
       'Fn::Join': [',', [{ 'Fn::GetAtt': [logicalId(stack.node.findChild('App')), 'Arn'] }, 's3.amazonaws.com']],
     });
   });
 
-  test('an explicit auditLookback wins over the schedule; a cron schedule without one warns', () => {
-    const explicit = build({ auditSchedule: events.Schedule.rate(Duration.hours(1)), auditLookback: Duration.minutes(90) });
-    expect(envOf(explicit.fn)[ENV.auditLookbackMinutes]).toBe('90');
-    const cron = build({ auditSchedule: events.Schedule.cron({ minute: '0', hour: '3' }) });
-    expect(envOf(cron.fn)[ENV.auditLookbackMinutes]).toBeUndefined();
+  test('an explicit usageReportLookback wins over the schedule; a cron schedule without one warns', () => {
+    const explicit = build({ usageReportSchedule: events.Schedule.rate(Duration.hours(1)), usageReportLookback: Duration.minutes(90) });
+    expect(envOf(explicit.fn)[ENV.usageReportLookbackMinutes]).toBe('90');
+    const cron = build({ usageReportSchedule: events.Schedule.cron({ minute: '0', hour: '3' }) });
+    expect(envOf(cron.fn)[ENV.usageReportLookbackMinutes]).toBeUndefined();
     Annotations.fromStack(cron.stack).hasWarning('/Stack/Envelope', Match.stringLikeRegexp('not a rate'));
   });
 
-  test('auditSchedule: a rule invokes the function with the default Scheduled Event', () => {
-    const { fn, stack } = build({ auditSchedule: events.Schedule.rate(Duration.hours(1)) });
+  test('usageReportSchedule: a rule invokes the function with the default Scheduled Event', () => {
+    const { fn, stack } = build({ usageReportSchedule: events.Schedule.rate(Duration.hours(1)) });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
@@ -158,16 +158,16 @@ describe('props reach the function', () => {
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
   });
 
-  test('enableAudit without a schedule: permission and metrics, no rule', () => {
-    const { fn, stack } = build({ enableAudit: true });
-    expect(fn.auditRule).toBeUndefined();
+  test('enableUsageReport without a schedule: permission and metrics, no rule', () => {
+    const { fn, stack } = build({ enableUsageReport: true });
+    expect(fn.usageReportRule).toBeUndefined();
     Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 0);
-    expect(stack.resolve(fn.metricAuditFailed().metricName)).toBe('AuditFailed-Stack-Envelope-48404D60');
+    expect(stack.resolve(fn.metricUsageReportFailed().metricName)).toBe('AuditFailed-Stack-Envelope-48404D60');
   });
 
-  test('auditFindingsTopic: three finding alarms and a function-errors alarm notify the topic', () => {
-    const { fn, stack } = build({}, (s) => ({ auditSchedule: events.Schedule.rate(Duration.hours(1)), auditFindingsTopic: new sns.Topic(s, 'Findings') }));
-    expect(fn.auditAlarms).toHaveLength(4);
+  test('usageReportFindingsTopic: three finding alarms and a function-errors alarm notify the topic', () => {
+    const { fn, stack } = build({}, (s) => ({ usageReportSchedule: events.Schedule.rate(Duration.hours(1)), usageReportFindingsTopic: new sns.Topic(s, 'Findings') }));
+    expect(fn.usageReportAlarms).toHaveLength(4);
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     // A crash or timeout writes no audit line: the function's own Errors metric catches it.
@@ -218,17 +218,18 @@ describe('validation', () => {
     ['maxEncryptedDataKeys is 0', () => ({ maxEncryptedDataKeys: 0 }), '\'maxEncryptedDataKeys\' is out of range. Received: 0. Allowed: a whole number of keys from 1 to 65535.'],
     ['cacheMaxMessagesEncrypted is over 2^32', () => ({ cacheMaxMessagesEncrypted: 2 ** 32 + 1 }), '\'cacheMaxMessagesEncrypted\' is out of range. Received: 4294967297.'],
     ['frameLength is 4 GiB', () => ({ frameLength: Size.gibibytes(4) }), '\'frameLength\' is out of range. Received: 4294967296 bytes. Allowed: 1 to 4294967295 bytes.'],
-    ['auditMaxPages is 0', () => ({ enableAudit: true, auditMaxPages: 0 }), '\'auditMaxPages\' is out of range. Received: 0. Allowed: a whole number of pages from 1 to 1000.'],
-    ['auditLookback is over 90 days', () => ({ enableAudit: true, auditLookback: Duration.days(91) }), '\'auditLookback\' is out of range. Received: 131040 minutes. Allowed: a whole number of minutes from 1 to 129600.'],
-    ['auditDelay is not whole minutes', () => ({ enableAudit: true, auditDelay: Duration.seconds(90) }), '\'auditDelay\' is out of range. Received: 1.5 minutes.'],
+    ['usageReportMaxPages is 0', () => ({ enableUsageReport: true, usageReportMaxPages: 0 }), '\'usageReportMaxPages\' is out of range. Received: 0. Allowed: a whole number of pages from 1 to 1000.'],
+    ['usageReportLookback is over 90 days', () => ({ enableUsageReport: true, usageReportLookback: Duration.days(91) }), '\'usageReportLookback\' is out of range. Received: 131040 minutes. Allowed: a whole number of minutes from 1 to 129600.'],
+    ['usageReportDelay is not whole minutes', () => ({ enableUsageReport: true, usageReportDelay: Duration.seconds(90) }), '\'usageReportDelay\' is out of range. Received: 1.5 minutes.'],
     ['encryptionContextKeys is empty', () => ({ encryptionContextKeys: [] }), '\'encryptionContextKeys\' is empty. Received: []. Allowed: at least one key, or leave it unset to allow any encryption context.'],
     ['encryptionContextKeys has a reserved key', () => ({ encryptionContextKeys: ['aws-crypto-public-key'] }), '\'encryptionContextKeys\' contains a reserved key. Received: \'aws-crypto-public-key\'.'],
     ['encryptionContextKeys has an empty key', () => ({ encryptionContextKeys: ['tenant', ''] }), '\'encryptionContextKeys\' contains an empty key.'],
     ['reEncryptDestinationKeys is given with enableReEncrypt false', (s) => ({ enableReEncrypt: false, reEncryptDestinationKeys: [new SecureKey(s, 'D')] }), '\'reEncryptDestinationKeys\' is set while enableReEncrypt is false. Received: 1 key(s).'],
     ['reEncryptDestinationKeys is empty', () => ({ reEncryptDestinationKeys: [] }), '\'reEncryptDestinationKeys\' is empty.'],
     ['reEncryptDestinationKeys holds an alias', (s, key) => ({ reEncryptDestinationKeys: [new kms.Alias(s, 'A', { aliasName: 'alias/x', targetKey: key })] }), '\'reEncryptDestinationKeys\' contains an alias. Received: the alias Stack/A.'],
-    ['an audit prop is set with enableAudit false', () => ({ enableAudit: false, auditSchedule: events.Schedule.rate(Duration.hours(1)), auditMaxPages: 5 }), '\'auditSchedule\' needs the audit, which enableAudit turns off. Received: enableAudit: false. Allowed: remove auditSchedule, auditMaxPages or set enableAudit to true (or leave it unset).'],
-    ['an expected principal contains a comma', () => ({ enableAudit: true, auditExpectedPrincipals: ['a,b'] }), '\'auditExpectedPrincipals\' contains an empty value or a comma. Received: \'a,b\'.'],
+    ['a usage-report prop is set with enableUsageReport false', () => ({ enableUsageReport: false, usageReportSchedule: events.Schedule.rate(Duration.hours(1)), usageReportMaxPages: 5 }), '\'usageReportSchedule\' needs the usage report, which enableUsageReport turns off. Received: enableUsageReport: false. Allowed: remove usageReportSchedule, usageReportMaxPages or set enableUsageReport to true (or leave it unset).'],
+    ['a usage-report prop is set by both its names', () => ({ usageReportMaxPages: 5, auditMaxPages: 6 }), '\'auditMaxPages\' is set together with usageReportMaxPages. Received: both. Allowed: usageReportMaxPages only (auditMaxPages is its deprecated name).'],
+    ['an expected principal contains a comma', () => ({ enableUsageReport: true, usageReportExpectedPrincipals: ['a,b'] }), '\'usageReportExpectedPrincipals\' contains an empty value or a comma. Received: \'a,b\'.'],
     ['logGroupName is a token', (s) => ({ logGroupName: new logs.LogGroup(s, 'L').logGroupName }), '\'logGroupName\' is a token.'],
     ['logGroupName has a space', () => ({ logGroupName: '/my logs' }), '\'logGroupName\' is not a valid log group name. Received: /my logs.'],
   ];
@@ -248,8 +249,30 @@ describe('validation', () => {
     expect(error).toContain(message);
   });
 
-  test('the audit metrics need the audit', () => {
+  test('the usage-report metrics need the usage report', () => {
     const { fn } = build();
-    expect(() => fn.metricAuditUnexpectedPrincipals()).toThrow('EnvelopeFunction Stack/Envelope: the audit metrics need the audit. Set enableAudit or auditSchedule.');
+    expect(() => fn.metricUsageReportUnexpectedPrincipals()).toThrow('EnvelopeFunction Stack/Envelope: the usage report metrics need the usage report. Set enableUsageReport or usageReportSchedule.');
+  });
+});
+
+describe('the deprecated audit... names', () => {
+  test('set the same function as the usage-report names', () => {
+    const schedule = events.Schedule.rate(Duration.hours(2));
+    const old = build({ auditSchedule: schedule, auditMaxPages: 4, auditExpectedPrincipals: ['s3.amazonaws.com'] }).fn;
+    const current = build({ usageReportSchedule: schedule, usageReportMaxPages: 4, usageReportExpectedPrincipals: ['s3.amazonaws.com'] }).fn;
+    expect(old.auditEnabled).toBe(true);
+    expect(old.usageReportEnabled).toBe(true);
+    expect(old.auditRule).toBe(old.usageReportRule);
+    expect(envOf(old)).toEqual(envOf(current));
+    expect(old.metricAuditFailed().metricName).toBe(old.metricUsageReportFailed().metricName);
+  });
+});
+
+describe('enableGenerateDataKey', () => {
+  test('false tells the handler to refuse generateDataKey; by default the variable is absent (offered)', () => {
+    expect(envOf(build({ enableGenerateDataKey: false }).fn)[ENV.generateDataKey]).toBe('false');
+    const { fn } = build();
+    expect(fn.generateDataKeyEnabled).toBe(true);
+    expect(envOf(fn)[ENV.generateDataKey]).toBeUndefined();
   });
 });

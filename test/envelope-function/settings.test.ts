@@ -10,7 +10,7 @@ import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig, SUITE_NAMES } from
 import { CallLogger, METRIC_FILTER_TOKENS } from '../../lambda/handler/logger';
 import { EnvelopeAlgorithmSuite, EnvelopeFunction, SecureKey } from '../../src';
 import {
-  AUDIT_FINDING_PATTERNS, ENVELOPE_ENVIRONMENT_VARIABLES, ENVELOPE_INTEGER_SETTINGS, ENVELOPE_SUITE_NAMES,
+  USAGE_REPORT_FINDING_PATTERNS, ENVELOPE_ENVIRONMENT_VARIABLES, ENVELOPE_INTEGER_SETTINGS, ENVELOPE_SUITE_NAMES,
 } from '../../src/private/envelope-settings';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 
@@ -58,9 +58,9 @@ function auditLine(audit: AuditHeadline | undefined, fail = false): string {
 }
 
 describe('audit metric filter patterns match the handler\'s log lines', () => {
-  const unexpected = cwRegex(AUDIT_FINDING_PATTERNS.UnexpectedPrincipals);
-  const incomplete = cwRegex(AUDIT_FINDING_PATTERNS.Incomplete);
-  const failed = cwRegex(AUDIT_FINDING_PATTERNS.Failed);
+  const unexpected = cwRegex(USAGE_REPORT_FINDING_PATTERNS.UnexpectedPrincipals);
+  const incomplete = cwRegex(USAGE_REPORT_FINDING_PATTERNS.Incomplete);
+  const failed = cwRegex(USAGE_REPORT_FINDING_PATTERNS.Failed);
 
   test.each([1, 3, 12])('an audit with %i unexpected principal(s) counts as a finding', (n) => {
     const line = auditLine({ events: 5, principals: 4, complete: true, unexpectedPrincipals: Array.from({ length: n }, (_, i) => `arn:aws:iam::222222222222:role/R${i}`) });
@@ -92,10 +92,10 @@ describe('audit metric filter patterns match the handler\'s log lines', () => {
 });
 
 describe('no caller-chosen text in a log line can forge a finding', () => {
-  const patterns = Object.values(AUDIT_FINDING_PATTERNS).map(cwRegex);
+  const patterns = Object.values(USAGE_REPORT_FINDING_PATTERNS).map(cwRegex);
 
   test('every pattern starts with a token the logger keeps out of caller-chosen text', () => {
-    for (const pattern of Object.values(AUDIT_FINDING_PATTERNS)) {
+    for (const pattern of Object.values(USAGE_REPORT_FINDING_PATTERNS)) {
       expect(METRIC_FILTER_TOKENS.some((t) => pattern.startsWith(`%${t}`))).toBe(true);
     }
   });
@@ -138,7 +138,7 @@ describe('no caller-chosen text in a log line can forge a finding', () => {
     new CallLogger({ sink: (l) => l2.push(l), now: () => 0 }).start('usageReport').succeed({
       usageReport: { events: 1, principals: 1, complete: true, unexpectedPrincipals: ['arn:aws:iam::999999999999:role/usageReportComplete,,false'] },
     });
-    const incomplete = cwRegex(AUDIT_FINDING_PATTERNS.Incomplete);
+    const incomplete = cwRegex(USAGE_REPORT_FINDING_PATTERNS.Incomplete);
     for (const form of storedForms(l2[0])) expect(form).not.toMatch(incomplete);
   });
 
@@ -181,10 +181,10 @@ describe('the handler accepts the environment the construct writes', () => {
       cacheMaxMessagesEncrypted: 9,
       cacheMaxBytesEncrypted: Size.mebibytes(1),
       reEncryptDestinationKeys: [new SecureKey(s, 'Archive'), new SecureKey(s, 'Backup')],
-      auditSchedule: events.Schedule.rate(Duration.minutes(30)),
-      auditExpectedPrincipals: [new iam.Role(s, 'App', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, 's3.amazonaws.com', '111111111111'],
-      auditDelay: Duration.minutes(10),
-      auditMaxPages: 4,
+      usageReportSchedule: events.Schedule.rate(Duration.minutes(30)),
+      usageReportExpectedPrincipals: [new iam.Role(s, 'App', { assumedBy: new iam.AccountRootPrincipal() }).roleArn, 's3.amazonaws.com', '111111111111'],
+      usageReportDelay: Duration.minutes(10),
+      usageReportMaxPages: 4,
     }));
     const config = loadConfig(handlerEnv(fn));
     expect(config).toMatchObject({
@@ -192,9 +192,9 @@ describe('the handler accepts the environment the construct writes', () => {
       frameLength: 16384,
       maxEncryptedDataKeys: 2,
       cache: { enabled: true, capacity: 7, maxAgeSeconds: 180, maxMessagesEncrypted: 9, maxBytesEncrypted: 1048576 },
-      audit: { lookbackMinutes: 30, delayMinutes: 10, maxPages: 4 },
+      usageReport: { lookbackMinutes: 30, delayMinutes: 10, maxPages: 4 },
     });
     expect(config.reEncryptDestinationKeyArns).toHaveLength(2);
-    expect(config.audit.expectedPrincipals).toEqual([expect.stringMatching(/^arn:aws:iam::111111111111:role\/App/), 's3.amazonaws.com', '111111111111']);
+    expect(config.usageReport.expectedPrincipals).toEqual([expect.stringMatching(/^arn:aws:iam::111111111111:role\/App/), 's3.amazonaws.com', '111111111111']);
   });
 });

@@ -33,10 +33,11 @@ describe('loadConfig', () => {
         maxBytesEncrypted: INTEGER_SETTINGS.cacheMaxBytes.default,
       },
       reEncryptDestinationKeyArns: [],
-      audit: {
-        lookbackMinutes: INTEGER_SETTINGS.auditLookbackMinutes.default,
-        delayMinutes: INTEGER_SETTINGS.auditDelayMinutes.default,
-        maxPages: INTEGER_SETTINGS.auditMaxPages.default,
+      generateDataKeyEnabled: true,
+      usageReport: {
+        lookbackMinutes: INTEGER_SETTINGS.usageReportLookbackMinutes.default,
+        delayMinutes: INTEGER_SETTINGS.usageReportDelayMinutes.default,
+        maxPages: INTEGER_SETTINGS.usageReportMaxPages.default,
       },
     });
   });
@@ -52,17 +53,17 @@ describe('loadConfig', () => {
       SECUREKEY_CACHE_MAX_MESSAGES: '10',
       SECUREKEY_CACHE_MAX_BYTES: '1048576',
       SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS: ` ${KEY} , ${MRK}`,
-      SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/App,s3.amazonaws.com,444455556666',
-      SECUREKEY_AUDIT_LOOKBACK_MINUTES: '1440',
-      SECUREKEY_AUDIT_DELAY_MINUTES: '0',
-      SECUREKEY_AUDIT_MAX_PAGES: '5',
+      SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/App,s3.amazonaws.com,444455556666',
+      SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES: '1440',
+      SECUREKEY_USAGE_REPORT_DELAY_MINUTES: '0',
+      SECUREKEY_USAGE_REPORT_MAX_PAGES: '5',
     });
     expect(c.suite).toBe(AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384);
     expect(c.frameLength).toBe(4096);
     expect(c.maxEncryptedDataKeys).toBe(3);
     expect(c.cache).toEqual({ enabled: false, capacity: 0, maxAgeSeconds: 60, maxMessagesEncrypted: 10, maxBytesEncrypted: 1048576 });
     expect(c.reEncryptDestinationKeyArns).toEqual([KEY, MRK]);
-    expect(c.audit).toEqual({ expectedPrincipals: ['arn:aws:iam::111122223333:role/App', 's3.amazonaws.com', '444455556666'], lookbackMinutes: 1440, delayMinutes: 0, maxPages: 5 });
+    expect(c.usageReport).toEqual({ expectedPrincipals: ['arn:aws:iam::111122223333:role/App', 's3.amazonaws.com', '444455556666'], lookbackMinutes: 1440, delayMinutes: 0, maxPages: 5 });
   });
 
   test.each([['0x0478', AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY], ['0x0578', AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384]])(
@@ -101,8 +102,8 @@ describe('loadConfig', () => {
   test('fails on a bad destination key or principal', () => {
     expect(failure({ SECUREKEY_KEY_ARN: KEY, SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS: 'alias/other' }))
       .toContain('SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS contains "alias/other"');
-    expect(failure({ SECUREKEY_KEY_ARN: KEY, SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: 'bob' }))
-      .toContain('SECUREKEY_AUDIT_EXPECTED_PRINCIPALS contains "bob"');
+    expect(failure({ SECUREKEY_KEY_ARN: KEY, SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS: 'bob' }))
+      .toContain('SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS contains "bob"');
   });
 
   test('reports every problem at once', () => {
@@ -130,8 +131,8 @@ describe('loadConfig', () => {
     expect(new Set(Object.values(ENVIRONMENT_VARIABLES)).size).toBe(Object.keys(ENVIRONMENT_VARIABLES).length);
   });
 
-  test('docs/audit.md documents every variable', () => {
-    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'audit.md'), 'utf8');
+  test('docs/usage-report.md documents every variable', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'usage-report.md'), 'utf8');
     for (const name of Object.values(ENVIRONMENT_VARIABLES)) expect(doc).toContain(`| \`${name}\` |`);
   });
 });

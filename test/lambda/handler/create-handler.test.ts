@@ -305,7 +305,7 @@ describe('usageReport', () => {
   });
 
   test('an EventBridge schedule event runs a usage report of the configured window', async () => {
-    const f = await fixture({ SECUREKEY_AUDIT_DELAY_MINUTES: '0', SECUREKEY_AUDIT_LOOKBACK_MINUTES: '30' });
+    const f = await fixture({ SECUREKEY_USAGE_REPORT_DELAY_MINUTES: '0', SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES: '30' });
     const report = await f.call<KeyUsageReport>({ 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'time': new Date(now).toISOString() });
     expect(report.window).toEqual({ start: new Date(now - 30 * 60_000).toISOString(), end: new Date(now).toISOString() });
     expect(report.totals.events).toBeGreaterThan(0);

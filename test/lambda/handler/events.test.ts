@@ -42,6 +42,12 @@ describe('parseRequest: operations', () => {
     rejects({ operation: 'generateDataKey', numberOfBytes: '32' }, InvalidRequestError, /numberOfBytes.*received a string of 2 characters/);
   });
 
+  test('generateDataKey is refused when the function is deployed with it turned off', () => {
+    const off = testConfig({ SECUREKEY_GENERATE_DATA_KEY: 'false' });
+    rejects({ operation: 'generateDataKey' }, InvalidRequestError, /generateDataKey is turned off for this function \(SECUREKEY_GENERATE_DATA_KEY=false\)/, off);
+    expect(parse({ operation: 'encrypt', plaintext: '' }, off)).toMatchObject({ operation: 'encrypt' });
+  });
+
   test('reEncrypt is refused until destination keys are configured', () => {
     rejects({ operation: 'reEncrypt', message: b64('m'), destinationKeyArn: OTHER_KEY_ARN }, InvalidRequestError,
       /reEncrypt is turned off.*SECUREKEY_REENCRYPT_DESTINATION_KEY_ARNS/);
@@ -171,7 +177,7 @@ describe('encryption context', () => {
 
 describe('usageReport requests', () => {
   test('defaults to the configured lookback ending now, with the configured principals', () => {
-    const c = testConfig({ SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/App' });
+    const c = testConfig({ SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/App' });
     expect(parse({ operation: 'usageReport' }, c)).toEqual({
       operation: 'usageReport',
       startTime: new Date('2025-05-20T11:00:00Z'),

@@ -10,7 +10,7 @@ const fx = loadFixture();
 describe('runUsageReportRequest', () => {
   const config = testConfig({
     SECUREKEY_KEY_ARN: fx.keyArn,
-    SECUREKEY_AUDIT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/AppRole,arn:aws:iam::111122223333:user/Alice,cloudtrail.amazonaws.com',
+    SECUREKEY_USAGE_REPORT_EXPECTED_PRINCIPALS: 'arn:aws:iam::111122223333:role/AppRole,arn:aws:iam::111122223333:user/Alice,cloudtrail.amazonaws.com',
   });
 
   test('a scheduled event audits the function key and logs the findings', async () => {

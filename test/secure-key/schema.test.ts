@@ -1,6 +1,6 @@
 /**
  * The synthesized AWS::KMS::Key and AWS::KMS::Alias properties validate against CloudFormation's
- * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
+ * resource schemas (provider repo and us-east-1 registry copies in test/fixtures).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';

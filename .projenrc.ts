@@ -40,6 +40,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestVersion: '^29',
     // Snapshots must be able to fail: never rewrite them during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A test run that finds no test is a failure, not a pass.
+    passWithNoTests: false,
     jestConfig: {
       testTimeout: 60_000,
       collectCoverage: false,

@@ -54,6 +54,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/'],
+  // The package is an allow-list (`files`, below), not an ignore list.
+  npmignoreEnabled: false,
 });
 
 // (See devDeps:) projen's eslint component adds this resolver unpinned, so pin it after construction.
@@ -86,10 +88,20 @@ new javascript.TypescriptConfig(project, {
   },
 });
 
-// The esbuild metafiles beside the bundles are for bench/ and the bundle tests, not for users.
-for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/', '/assets/*.meta.json']) {
-  project.addPackageIgnore(pattern);
-}
+// What `npm pack` ships is an allow-list (package.json `files`), so a build leftover (cdk.out/,
+// coverage/, .local-kms/, the esbuild metafiles beside the bundles) can never reach users.
+// npm adds package.json, README.md and LICENSE itself. test/package.test.ts checks the packed list.
+project.package.addField('files', [
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '.jsii',
+  'assets/envelope-function/index.js',
+  'assets/envelope-local-kms/index.js',
+  'assets/cli/index.js',
+  'API.md',
+  'docs/*.md',
+  'docs/*.svg',
+]);
 
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },

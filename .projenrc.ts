@@ -20,6 +20,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
+  // Every jsii language, named as each ecosystem expects. Nothing is published from here (no release
+  // workflow); .ci/run generates each target's code with jsii-pacmak and checks what it can offline.
+  publishToPypi: { distName: 'cdk-secure-key', module: 'cdk_secure_key' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.securekey',
+    mavenArtifactId: 'cdk-secure-key',
+    javaPackage: 'io.github.securekey.cdk.securekey',
+  },
+  publishToNuget: { dotNetNamespace: 'SecureKey.CdkSecureKey', packageId: 'SecureKey.CdkSecureKey' },
+  publishToGo: { moduleName: 'github.com/securekey/cdk-secure-key-go' },
+
   // KeyPolicyChecks is a cdk-nag NagPack, so users who apply it bring cdk-nag themselves.
   peerDeps: ['cdk-nag@^3.0.2'],
 

@@ -11,7 +11,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  cdkVersion: '2.270.0',
+  // The lowest aws-cdk-lib the library works with, the floor of its peer range: 2.269.0 is the first
+  // whose Validations.acknowledge takes cdk-nag finding ids with '::' inside brackets (KeyAudit
+  // acknowledges `AwsSolutions-IAM5[Resource::arn:...]`); Stack#addStackDependency needs 2.262.0 and
+  // cdk-nag 3.0.2 needs 2.257.0. .ci/run synthesizes the example app against it (scripts/cdk-floor.sh).
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.0.0',
@@ -33,6 +37,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // KeyPolicyChecks is a cdk-nag NagPack, so users who apply it bring cdk-nag themselves.
   peerDeps: ['cdk-nag@^3.0.2'],
+  peerDependencyOptions: { pinnedDevDependency: false },
 
   devDeps: [
     '@aws-sdk/client-kms@^3.1162.0',
@@ -71,6 +76,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // (See devDeps:) projen's eslint component adds this resolver unpinned, so pin it after construction.
 project.deps.addDependency('eslint-import-resolver-typescript@~3.6.3', DependencyType.BUILD);
+
+// Development and the tests use the locked versions below, not the floors of the peer ranges (projen's
+// pinnedDevDependency is off): aws-cdk-lib newer than cdkVersion, the others at their floor.
+for (const dep of ['aws-cdk-lib@2.270.0', 'constructs@10.5.1', 'cdk-nag@3.0.2']) {
+  project.deps.addDependency(dep, DependencyType.BUILD);
+}
 
 // The envelope helpers in lambda/ are plain TypeScript (not jsii). They get their own
 // tsconfig, compiled next to jsii's output into lib/lambda and exported as `cdk-secure-key/lambda`.

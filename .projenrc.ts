@@ -11,7 +11,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  cdkVersion: '2.270.0',
+  // The lowest aws-cdk-lib the library works with, the floor of its peer range: 2.269.0 is the first
+  // whose Validations.acknowledge takes cdk-nag finding ids with '::' inside brackets (KeyAudit
+  // acknowledges `AwsSolutions-IAM5[Resource::arn:...]`); Stack#addStackDependency needs 2.262.0 and
+  // cdk-nag 3.0.2 needs 2.257.0. .ci/run synthesizes the example app against it (scripts/cdk-floor.sh).
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.0.0',
@@ -20,8 +24,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
+  // Every jsii language, named as each ecosystem expects. Nothing is published from here (no release
+  // workflow); .ci/run generates each target's code with jsii-pacmak and checks what it can offline.
+  publishToPypi: { distName: 'cdk-secure-key', module: 'cdk_secure_key' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.securekey',
+    mavenArtifactId: 'cdk-secure-key',
+    javaPackage: 'io.github.securekey.cdk.securekey',
+  },
+  publishToNuget: { dotNetNamespace: 'SecureKey.CdkSecureKey', packageId: 'SecureKey.CdkSecureKey' },
+  publishToGo: { moduleName: 'github.com/securekey/cdk-secure-key-go' },
+
   // KeyPolicyChecks is a cdk-nag NagPack, so users who apply it bring cdk-nag themselves.
   peerDeps: ['cdk-nag@^3.0.2'],
+  peerDependencyOptions: { pinnedDevDependency: false },
 
   devDeps: [
     '@aws-sdk/client-kms@^3.1162.0',
@@ -40,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestVersion: '^29',
     // Snapshots must be able to fail: never rewrite them during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A test run that finds no test is a failure, not a pass.
+    passWithNoTests: false,
     jestConfig: {
       testTimeout: 60_000,
       collectCoverage: false,
@@ -52,10 +70,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/'],
+  // The package is an allow-list (`files`, below), not an ignore list.
+  npmignoreEnabled: false,
 });
 
 // (See devDeps:) projen's eslint component adds this resolver unpinned, so pin it after construction.
 project.deps.addDependency('eslint-import-resolver-typescript@~3.6.3', DependencyType.BUILD);
+
+// Development and the tests use the locked versions below, not the floors of the peer ranges (projen's
+// pinnedDevDependency is off): aws-cdk-lib newer than cdkVersion, the others at their floor.
+for (const dep of ['aws-cdk-lib@2.270.0', 'constructs@10.5.1', 'cdk-nag@3.0.2']) {
+  project.deps.addDependency(dep, DependencyType.BUILD);
+}
 
 // The envelope helpers in lambda/ are plain TypeScript (not jsii). They get their own
 // tsconfig, compiled next to jsii's output into lib/lambda and exported as `cdk-secure-key/lambda`.
@@ -84,10 +110,20 @@ new javascript.TypescriptConfig(project, {
   },
 });
 
-// The esbuild metafiles beside the bundles are for bench/ and the bundle tests, not for users.
-for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/', '/assets/*.meta.json']) {
-  project.addPackageIgnore(pattern);
-}
+// What `npm pack` ships is an allow-list (package.json `files`), so a build leftover (cdk.out/,
+// coverage/, .local-kms/, the esbuild metafiles beside the bundles) can never reach users.
+// npm adds package.json, README.md and LICENSE itself. test/package.test.ts checks the packed list.
+project.package.addField('files', [
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '.jsii',
+  'assets/envelope-function/index.js',
+  'assets/envelope-local-kms/index.js',
+  'assets/cli/index.js',
+  'API.md',
+  'docs/*.md',
+  'docs/*.svg',
+]);
 
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },

@@ -1,4 +1,6 @@
 // Re-exports only.
+// First: fails with what to install when a peer dependency is missing, before any import needs it.
+import './private/peers';
 export * from './secure-key';
 export * from './key-grants';
 export type { KeyGrantOptions } from './key-policy';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readmeExample } from '../examples/readme-example';
+import { compileSnippets, typescriptSnippets } from './support/readme-snippets';
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -8,7 +9,8 @@ const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 function exampleLines(): string[] {
   const source = fs.readFileSync(path.join(root, 'examples', 'readme-example.ts'), 'utf8');
   const body = source.split('// --- begin readme ---\n')[1].split('  // --- end readme ---')[0];
-  return body.split('\n').map((l) => l.replace(/^ {2}/, '')).filter((l) => l.length > 0);
+  // Kept indented: the README shows them inside `async function main(file)`, as in the example.
+  return body.split('\n').filter((l) => l.length > 0);
 }
 
 describe('README', () => {
@@ -40,5 +42,24 @@ describe('README', () => {
     } finally {
       log.mockRestore();
     }
+  });
+
+  test('every TypeScript snippet compiles as shown (CommonJS, strict), with only its surroundings declared', () => {
+    const snippets = typescriptSnippets(readme);
+    expect(snippets.length).toBeGreaterThanOrEqual(8);
+    const errors = compileSnippets(snippets).map((d) => `README.md line ${d.line}: ${d.message}`);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  test('the supported versions are the ones package.json declares', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>; engines: { node: string };
+    };
+    const install = readme.split('## Install')[1].split('\n## ')[0];
+    for (const [name, range] of Object.entries(pkg.peerDependencies)) {
+      expect(install).toMatch(new RegExp(`^\\| ${name} \\| \`${range.replace(/[.^]/g, '\\$&')}\``, 'm'));
+    }
+    expect(install).toContain(`| Node.js | ${pkg.engines.node.match(/\d+/)![0]} or newer`);
+    expect(install).toContain('npm install cdk-secure-key');
   });
 });

@@ -74,7 +74,15 @@ const RETRYABLE_NAMES = new Set([
   'ThrottlingException', 'KMSInternalException', 'DependencyTimeoutException', 'KeyUnavailableException',
   'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'ServiceUnavailable', 'InternalFailure',
 ]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+/** Node's codes for a KMS endpoint that could not be resolved (DNS). */
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+/** Node's codes for a KMS endpoint that resolved but did not answer. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+// Every failure to reach the endpoint is retryable: a DNS answer or a connection can come back (a
+// resolver hiccup, an endpoint restarting), and a caller's bounded backoff costs little when it does not.
+const RETRYABLE_CODES = new Set([...DNS_CODES, ...CONNECTION_CODES]);
+const CHECK_ENDPOINT = 'Check the endpoint (the client\'s endpoint, AWS_ENDPOINT_URL_KMS), the region and the network '
+  + '(in a VPC: DNS resolution and a KMS interface endpoint or NAT route), then retry with backoff.';
 
 const HINTS: Record<string, string> = {
   NotFoundException: 'Check the key id, ARN or alias and the client region.',
@@ -98,16 +106,38 @@ export function toKmsError(error: unknown, operation: string, keyId: string): Se
     $fault?: string;
     $metadata?: { httpStatusCode?: number };
     $retryable?: unknown;
+    hostname?: string;
+    address?: string;
+    port?: number;
   };
-  const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : (typeof e.code === 'string' ? e.code : 'UnknownError');
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  // Node's network errors are plain Errors (AggregateErrors when every address of a host refused) with a code.
+  const generic = e.name === undefined || e.name === 'Error' || e.name === 'AggregateError';
+  const fallback = typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'UnknownError';
+  const name = typeof e.name === 'string' && !generic ? e.name : (code ?? fallback);
   const status = e.$metadata?.httpStatusCode;
-  const retryable = RETRYABLE_NAMES.has(name) || RETRYABLE_CODES.has(e.code ?? '') || e.$retryable !== undefined
+  const retryable = RETRYABLE_NAMES.has(name) || RETRYABLE_CODES.has(code ?? '') || e.$retryable !== undefined
     || e.$fault === 'server' || (status !== undefined && status >= 500);
-  const hint = HINTS[name] ?? (retryable ? 'The failure is transient; retry with backoff.' : '');
+  const hint = HINTS[name] ?? networkHint(code, e) ?? (retryable ? 'The failure is transient; retry with backoff.' : '');
   // KMS's own message text (which can name the caller's role, session and account) stays on `cause`
   // for the caller's debugging; the message, which may be returned to other callers, carries only
   // the exception name and what to do.
   return new KmsError(name, `KMS ${operation} with key ${keyId} failed.${hint ? ` ${hint}` : ''}`, { cause: error, retryable });
+}
+
+/** What to do when the endpoint could not be reached: names the host (never secret) and what to check. */
+function networkHint(code: string | undefined, e: { hostname?: string; address?: string; port?: number }): string | undefined {
+  if (code === undefined) return undefined;
+  if (DNS_CODES.has(code)) {
+    const host = typeof e.hostname === 'string' ? ` ${e.hostname}` : '';
+    const how = code === 'EAI_AGAIN' ? 'could not be resolved right now (temporary DNS failure)' : 'did not resolve (DNS)';
+    return `The KMS endpoint's host name${host} ${how}. ${CHECK_ENDPOINT}`;
+  }
+  if (CONNECTION_CODES.has(code)) {
+    const at = typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
+    return `The KMS endpoint${at} could not be reached (${code}). ${CHECK_ENDPOINT}`;
+  }
+  return undefined;
 }
 
 /** Copies a KMS plaintext into an unpooled Buffer and zeroes the original. */

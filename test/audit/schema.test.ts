@@ -1,6 +1,6 @@
 /**
  * KeyAudit's AWS::CloudTrail::Trail and AWS::KMS::Key properties validate against CloudFormation's
- * resource schemas (provider repo and us-east-1 registry copies in the shared folder).
+ * resource schemas (provider repo and us-east-1 registry copies in test/fixtures).
  */
 import { Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';

@@ -151,7 +151,7 @@ describe('grantees in another stack', () => {
   test('the documented fix synthesizes: a named role, granted in the key\'s stack by its ARN', () => {
     const { app, keyStack, appStack, key } = twoStacks();
     new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'reader' });
-    keyStack.addDependency(appStack);
+    keyStack.addStackDependency(appStack);
     key.grantDecrypt(iam.Role.fromRoleArn(keyStack, 'Reader', `arn:aws:iam::${ACCOUNT}:role/reader`));
     const template = JSON.stringify(app.synth().getStackByName('KeyStack').template);
     expect(template).toContain(`"Principal":{"AWS":"arn:aws:iam::${ACCOUNT}:role/reader"}`);

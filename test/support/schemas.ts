@@ -1,12 +1,12 @@
 /**
- * Validators for CloudFormation resource properties, compiled from the resource schemas in the shared
- * folder (the provider repo's copy and the us-east-1 registry's copy).
+ * Validators for CloudFormation resource properties, compiled from the resource schemas in test/fixtures
+ * (the provider repo's copy and the us-east-1 registry's copy).
  */
 import * as fs from 'node:fs';
 import Ajv, { ValidateFunction } from 'ajv';
-import { sharedPath } from './shared';
+import { fixturePath } from './fixtures';
 
-/** The two copies of the schemas: [label, folder under schemas/cloudformation]. */
+/** The two copies of the schemas: [label, folder under test/fixtures/cloudformation-schemas]. */
 export const SCHEMA_SETS = [['provider', ''], ['registry us-east-1', 'registry-us-east-1']] as const;
 
 interface ResourceSchema {
@@ -16,9 +16,9 @@ interface ResourceSchema {
   additionalProperties?: boolean;
 }
 
-/** A validator of a resource's Properties, from `schemas/cloudformation/<dir>/<file>`. */
+/** A validator of a resource's Properties, from `test/fixtures/cloudformation-schemas/<dir>/<file>`. */
 export function schemaValidator(dir: string, file: string): ValidateFunction {
-  const schema = JSON.parse(fs.readFileSync(sharedPath('schemas', 'cloudformation', dir, file), 'utf8')) as ResourceSchema;
+  const schema = JSON.parse(fs.readFileSync(fixturePath('cloudformation-schemas', dir, file), 'utf8')) as ResourceSchema;
   // Registry schemas carry extra keywords (insertionOrder, tagging, handlers...) and cfn-lint format
   // names such as "AWS::KMS::Key.Arn": ignore unknown keywords and do not validate formats.
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });

@@ -9,7 +9,7 @@ import { ConfigurationError, InvalidMessageError, SignatureVerificationError } f
 import * as headerModule from '../../../lambda/core/header';
 import { parseHeader } from '../../../lambda/core/header';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
-import { sharedPath } from '../../support/shared';
+import { fixturePath } from '../../support/fixtures';
 
 const SIGNED = AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
 
@@ -61,7 +61,7 @@ describe('streaming round trip', () => {
   });
 
   test('stream decrypt handles the 41 good vectors (framed and non-framed, any IV)', async () => {
-    const vectors = (JSON.parse(fs.readFileSync(sharedPath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as {
+    const vectors = (JSON.parse(fs.readFileSync(fixturePath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as {
       tests: Array<{ 'ciphertext': string; 'decrypted-dek': string; 'status': boolean; 'plaintext-frames'?: string[] }>;
     }).tests.filter((v) => v.status);
     expect(vectors).toHaveLength(41);

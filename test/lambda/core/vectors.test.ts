@@ -3,7 +3,7 @@ import { StaticKeyMaterialsManager } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { CommitmentMismatchError } from '../../../lambda/core/errors';
 import { parseHeader } from '../../../lambda/core/header';
-import { sharedPath } from '../../support/shared';
+import { fixturePath } from '../../support/fixtures';
 
 interface Vector {
   'ciphertext': string;
@@ -16,7 +16,7 @@ interface Vector {
   'comment': string;
 }
 
-const vectors = (JSON.parse(fs.readFileSync(sharedPath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as { tests: Vector[] }).tests;
+const vectors = (JSON.parse(fs.readFileSync(fixturePath('vectors', 'esdk-v2-compat-vectors.json'), 'utf8')) as { tests: Vector[] }).tests;
 
 describe('AWS Encryption SDK message format v2 vectors', () => {
   test('there are 46 vectors: 41 to decrypt and 5 to reject', () => {

@@ -32,6 +32,18 @@ describe('KMS errors become typed KmsErrors', () => {
     expect(provider.stats).toMatchObject({ generateDataKey: 1, failures: 1 });
   });
 
+  test.each([
+    ['a DNS failure', Object.assign(new Error('getaddrinfo ENOTFOUND kms.nowhere.invalid'), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'kms.nowhere.invalid' }), 'ENOTFOUND', /host name kms\.nowhere\.invalid did not resolve/],
+    ['a temporary DNS failure', Object.assign(new Error('getaddrinfo EAI_AGAIN kms.eu-west-1.amazonaws.com'), { code: 'EAI_AGAIN', syscall: 'getaddrinfo', hostname: 'kms.eu-west-1.amazonaws.com' }), 'EAI_AGAIN', /kms\.eu-west-1\.amazonaws\.com could not be resolved right now/],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 4566 }), 'ECONNREFUSED', /endpoint at 127\.0\.0\.1:4566 could not be reached \(ECONNREFUSED\)/],
+    ['every address refused (AggregateError)', Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }), 'ECONNREFUSED', /could not be reached \(ECONNREFUSED\)/],
+  ])('%s: retryable, named by its code, with a hint to check the endpoint', (_, error, name, hint) => {
+    const e = toKmsError(error, 'GenerateDataKey', KEY);
+    expect(e).toMatchObject({ errorType: 'KmsError', kmsErrorName: name, retryable: true });
+    expect(e.message).toMatch(hint);
+    expect(e.message).toContain('AWS_ENDPOINT_URL_KMS');
+  });
+
   test('messages say what to do next', () => {
     expect(toKmsError(Object.assign(new Error('x'), { name: 'AccessDeniedException' }), 'Decrypt', KEY).message).toMatch(/Grant the caller this KMS action/);
     expect(toKmsError(Object.assign(new Error('x'), { name: 'ThrottlingException' }), 'Decrypt', KEY).message).toMatch(/Retry with backoff/);

@@ -7,20 +7,37 @@ import { ConfigurationError, KmsError } from '../../../lambda/core/errors';
 import type { EncryptedDataKey } from '../../../lambda/core/types';
 import type { KmsKeyProviderBase, KmsKeyProviderCommonOptions } from '../../../lambda/providers/kms-key-provider-base';
 
+/** What the suite needs to set up keys on the backend under test (LocalKms, or a KMS endpoint). */
+export interface KeyAdmin {
+  /** Creates a symmetric encryption key; returns its key id and ARN. */
+  createKey(description: string): Promise<{ keyId: string; arn: string }>;
+  createAlias(aliasName: string, keyId: string): Promise<void>;
+  disableKey(keyId: string): Promise<void>;
+  /** Schedules deletion with the shortest window (7 days). */
+  scheduleKeyDeletion(keyId: string): Promise<void>;
+}
+
 export interface ProviderFixture {
   /** ARN of a usable symmetric key. */
   readonly keyArn: string;
   /** ARN of a second usable key (may equal keyArn when only one key is available). */
   readonly otherKeyArn: string;
+  /** Creates keys and aliases on the same backend. */
+  readonly admin: KeyAdmin;
   /** A provider of the kind under test. */
   provider(options: KmsKeyProviderCommonOptions): KmsKeyProviderBase;
-  /** Disables a fresh key and returns its ARN; undefined when the backend cannot. */
-  disabledKeyArn?(): Promise<string>;
 }
+
+/**
+ * What the backend does with a disabled or pending-deletion key: `enforced` (KMS and LocalKms refuse
+ * it), or `ignored` with the reason (moto 5 uses such keys as if enabled; the suite pins that, so a
+ * moto that starts enforcing key state shows up here).
+ */
+export type KeyStateBehaviour = { readonly enforced: true } | { readonly enforced: false; readonly reason: string };
 
 const CONTEXT = { purpose: 'provider-suite', tenant: 'secret-tenant-value' };
 
-export function keyProviderSuite(name: string, setup: () => Promise<ProviderFixture>, capabilities: { canDisableKeys: boolean }): void {
+export function keyProviderSuite(name: string, setup: () => Promise<ProviderFixture>, keyState: KeyStateBehaviour): void {
   describe(`KeyProvider suite: ${name}`, () => {
     let f: ProviderFixture;
     beforeAll(async () => {
@@ -104,11 +121,45 @@ export function keyProviderSuite(name: string, setup: () => Promise<ProviderFixt
         .rejects.toMatchObject({ kmsErrorName: 'NotFoundException', retryable: false });
     });
 
-    (capabilities.canDisableKeys ? test : test.skip)('a disabled key fails with DisabledException', async () => {
-      const arn = await f.disabledKeyArn!();
-      await expect(f.provider({ keyId: arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} }))
-        .rejects.toMatchObject({ kmsErrorName: 'DisabledException' });
+    test('takes the key as a key id, key ARN, alias name or alias ARN, and records the key ARN', async () => {
+      const keyId = f.keyArn.split('/').pop()!;
+      const aliasName = `alias/provider-suite-${randomUUID()}`;
+      await f.admin.createAlias(aliasName, keyId);
+      const aliasArn = f.keyArn.replace(/:key\/.*$/, `:${aliasName}`);
+      for (const ref of [keyId, f.keyArn, aliasName, aliasArn]) {
+        const p = f.provider({ keyId: ref });
+        const out = await p.generateDataKey({ numberOfBytes: 32, encryptionContext: CONTEXT });
+        const seen = { ref, providerInfo: out.encryptedDataKey.providerInfo, keyArn: p.keyArn };
+        expect(seen).toEqual({ ref, providerInfo: f.keyArn, keyArn: f.keyArn });
+        expect(p.canDecrypt(out.encryptedDataKey)).toBe(true);
+        const plain = await p.decryptDataKey({ encryptedDataKey: out.encryptedDataKey, encryptionContext: CONTEXT });
+        expect(plain.equals(out.plaintextDataKey)).toBe(true);
+      }
     });
+
+    if (keyState.enforced) {
+      test('a disabled key fails with DisabledException, a key pending deletion with KMSInvalidStateException', async () => {
+        const disabled = await f.admin.createKey('provider-suite disabled key');
+        await f.admin.disableKey(disabled.keyId);
+        await expect(f.provider({ keyId: disabled.arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} }))
+          .rejects.toMatchObject({ kmsErrorName: 'DisabledException', retryable: false });
+        const pending = await f.admin.createKey('provider-suite pending-deletion key');
+        await f.admin.scheduleKeyDeletion(pending.keyId);
+        await expect(f.provider({ keyId: pending.arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} }))
+          .rejects.toMatchObject({ kmsErrorName: 'KMSInvalidStateException', retryable: false });
+      });
+    } else {
+      test(`key state is not enforced here (${keyState.reason}): disabled and pending-deletion keys still give data keys`, async () => {
+        const disabled = await f.admin.createKey('provider-suite disabled key');
+        await f.admin.disableKey(disabled.keyId);
+        const pending = await f.admin.createKey('provider-suite pending-deletion key');
+        await f.admin.scheduleKeyDeletion(pending.keyId);
+        for (const k of [disabled, pending]) {
+          const out = await f.provider({ keyId: k.arn }).generateDataKey({ numberOfBytes: 32, encryptionContext: {} });
+          expect(out.encryptedDataKey.providerInfo).toBe(k.arn);
+        }
+      });
+    }
 
     test('rejects a bad data key size and a missing key id before calling KMS', async () => {
       const p = f.provider({ keyId: f.keyArn });

@@ -252,7 +252,8 @@ export function expandActions(actions: string[]): string[] {
       continue;
     }
     const re = wildcardRegExp(action);
-    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !A.GENERATE_DATA_KEY_PAIR_ACTIONS.includes(a) && !A.CREATE_GRANT_ACTIONS.includes(a));
+    const named = [...A.GENERATE_DATA_KEY_PAIR_ACTIONS, ...A.CREATE_GRANT_ACTIONS];
+    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !named.includes(a));
     // An unknown pattern is kept as is rather than silently dropped; the checks below still see it.
     if (matches.length === 0) out.add(action);
     for (const m of matches) out.add(m);

@@ -56,7 +56,10 @@ function resourceJson(node: CfnResource): ResourceJson {
   const properties = cfn.Resources[logicalId]?.Properties ?? {};
   const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
   return {
-    logicalId, type: node.cfnResourceType, properties: normalize(properties) as Record<string, unknown>, constructPath: node.node.path,
+    logicalId,
+    type: node.cfnResourceType,
+    properties: normalize(properties) as Record<string, unknown>,
+    constructPath: node.node.path,
     ...(account !== undefined ? { account } : {}),
   };
 }

@@ -274,7 +274,10 @@ export function keyPolicyProblems(key: Resource, policy: unknown, subject: strin
   lockout: string | undefined, grantsAreAdministration: boolean): string[] {
   const account = Stack.of(key).account;
   return keyPolicyGuard(policy, {
-    subject, serviceHint, lockout, grantsAreAdministration,
+    subject,
+    serviceHint,
+    lockout,
+    grantsAreAdministration,
     account: Token.isUnresolved(account) ? '${AWS::AccountId}' : account,
   });
 }

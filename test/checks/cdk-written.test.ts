@@ -26,7 +26,8 @@ describe('what aws-cdk-lib writes', () => {
     const template = Template.fromStack(stack).toJSON();
     expect(violations(stack)).toEqual([]);
 
-    const resolved = resolveIntrinsics(template, envFor(template as never)) as { Resources: Record<string, { Type: string; Properties: { KeyPolicy?: { Statement: Array<Record<string, unknown>> } } }> };
+    type Resolved = { Resources: Record<string, { Type: string; Properties: { KeyPolicy?: { Statement: Array<Record<string, unknown>> } } }> };
+    const resolved = resolveIntrinsics(template, envFor(template as never)) as Resolved;
     const policy = Object.values(resolved.Resources).find((r) => r.Type === 'AWS::KMS::Key')!.Properties.KeyPolicy!;
     const cdkStatements = JSON.stringify(policy.Statement.filter((s) => JSON.stringify(s.Condition ?? {}).includes('secretsmanager')));
     expect(cdkStatements).toContain('kms:CreateGrant');
@@ -45,7 +46,10 @@ describe('what aws-cdk-lib writes', () => {
     const admin = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
     const key = new SecureKey(stack, 'Key', { administrators: [admin] });
     key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AnyService', principals: [new iam.AccountRootPrincipal()], actions: ['kms:Decrypt', 'kms:CreateGrant'], resources: ['*'],
+      sid: 'AnyService',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:Decrypt', 'kms:CreateGrant'],
+      resources: ['*'],
       conditions: { StringLike: { 'kms:ViaService': '*.amazonaws.com' }, StringEquals: { 'kms:CallerAccount': ACCOUNT } },
     }));
     expect(() => Template.fromStack(stack)).toThrow(/\(Sid:AnyService\) lets IAM principals of the account that the key policy does not name use the key/);

@@ -36,7 +36,11 @@ const OPEN_KEY_TEMPLATE = {
           Statement: [
             { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:role/admin' }, Action: ['kms:PutKeyPolicy', 'kms:DescribeKey'], Resource: '*' },
             {
-              Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*',
+              Sid: 'Everyone',
+              Effect: 'Allow',
+              Principal: { AWS: '*' },
+              Action: 'kms:Decrypt',
+              Resource: '*',
               Condition: { StringNotEquals: { 'kms:CallerAccount': '111111111111' } },
             },
           ],

@@ -30,7 +30,8 @@ function plainKey(statement: (stack: Stack) => iam.PolicyStatement) {
   }));
   key.addToResourcePolicy(statement(stack));
   const template = Template.fromStack(stack).toJSON();
-  const resolved = resolveIntrinsics(template, envFor(template as never)) as { Resources: Record<string, { Type: string; Properties: { KeyPolicy?: unknown } }> };
+  type Resolved = { Resources: Record<string, { Type: string; Properties: { KeyPolicy?: unknown } }> };
+  const resolved = resolveIntrinsics(template, envFor(template as never)) as Resolved;
   const keyPolicy = Object.values(resolved.Resources).find((r) => r.Type === 'AWS::KMS::Key')!.Properties.KeyPolicy;
   const findings = analyzeTemplate(template, { account: ACCOUNT }).findings.map((f) => f.ruleId);
   return { keyPolicy, findings };

@@ -16,10 +16,10 @@
  * `CreateGrant` without `kms:GrantIsForAWSResource` counts as use: the grantee of a grant may be anyone,
  * the caller included.
  */
-import * as A from '../../actions';
 import { coversAction, principalMatch } from './authorize';
 import { Caller, Condition, PrincipalEntry, Statement } from './model';
 import { Candidate, findWitness, Subject, unnamedAccount, Witness } from './witness';
+import * as A from '../../actions';
 
 export type OutsiderKind = 'other-account' | 'account-iam' | 'service';
 
@@ -35,6 +35,8 @@ export interface Exposure {
   readonly witness: string[];
   /** For `account-iam`: whether the principal needs nothing in its IAM policy (the statement names it through `*`). */
   readonly withoutIam: boolean;
+  /** The proving request: the outsider and the condition values (lower-case keys) of the first action. */
+  readonly request: { readonly caller: Caller; readonly action: string; readonly context: Record<string, string[]> };
 }
 
 export interface AnalysisOptions {
@@ -86,7 +88,9 @@ export function outsiders(policy: readonly Statement[], o: AnalysisOptions): Arr
       },
     },
   ];
+  // Every service the policy names, and one it does not (a wildcard principal lets any service in).
   const services = new Set(policy.flatMap((s) => (s.principals?.entries ?? []).flatMap((e: PrincipalEntry) => (e.type === 'service' ? [e.service] : []))));
+  services.add('any-other-service.amazonaws.com');
   for (const service of services) {
     out.push({
       kind: 'service',
@@ -111,16 +115,23 @@ function describe(w: Witness): string[] {
     .map(([k, v]) => `${k}=${v.length === 1 ? v[0] : `[${v.join(', ')}]`}`);
 }
 
+type Context = ReadonlyMap<string, readonly string[]>;
+
 /** Whether an account-iam witness is use only through a service the statement names exactly. */
-function viaNamedService(s: Statement, w: Witness): boolean {
-  const via = w.context.get('kms:viaservice');
+function viaNamedService(s: Statement, ctx: Context): boolean {
+  const via = ctx.get('kms:viaservice');
   if (!via || via.length !== 1) return false;
   return s.conditions.some((c) => c.key === 'kms:viaservice' && !c.negated && c.base !== 'Null' && c.values.includes(via[0]) && !/[*?]/.test(via[0]));
 }
 
 /** Whether a CreateGrant witness is only for AWS resources. */
-function grantForResource(action: string, w: Witness): boolean {
-  return /creategrant$/i.test(action) && w.context.get('kms:grantisforawsresource')?.[0]?.toLowerCase() === 'true';
+function grantForResource(action: string, ctx: Context): boolean {
+  return /creategrant$/i.test(action) && ctx.get('kms:grantisforawsresource')?.[0]?.toLowerCase() === 'true';
+}
+
+/** Whether a witness is use: not a grant only for AWS resources, and (for an account) not only through a service the statement names. */
+function isUse(s: Statement, action: string, ctx: Context, account: boolean): boolean {
+  return !grantForResource(action, ctx) && !(account && viaNamedService(s, ctx));
 }
 
 /** Every statement that lets an outsider in, with the actions and a proving request. */
@@ -136,16 +147,20 @@ export function findExposures(policy: readonly Statement[], o: AnalysisOptions):
       let first: Witness | undefined;
       for (const action of candidates) {
         if (!coversAction(s, action)) continue;
-        const w = findWitness(s, subject, action, denies, conds);
+        const w = findWitness(s, subject, action, denies, conds, kind === 'account-iam' ? (ctx) => isUse(s, action, ctx, true) : undefined);
         if (!w) continue;
-        if (kind === 'account-iam' && (viaNamedService(s, w) || grantForResource(action, w))) continue;
         actions.push(action);
         first ??= w;
       }
       if (actions.length === 0 || !first) continue;
       out.push({
-        statement: s, outsider: kind, ...(service ? { service } : {}), actions, witness: describe(first),
+        statement: s,
+        outsider: kind,
+        ...(service ? { service } : {}),
+        actions,
+        witness: describe(first),
         withoutIam: kind === 'account-iam' && principalMatch(s, subject.caller) === 'direct',
+        request: { caller: subject.caller, action: actions[0], context: Object.fromEntries([...first.context].map(([k, v]) => [k, [...v]])) },
       });
     }
   }
@@ -192,7 +207,7 @@ function subjectOf(p: NamedPrincipal, policy: readonly Statement[], o: AnalysisO
 
 /** The actions of `actions` some Allow statement gives the principal, under conditions it can meet, with no Deny in the way. */
 export function allowedActions(policy: readonly Statement[], p: NamedPrincipal, actions: readonly string[], o: AnalysisOptions,
-  counts: (s: Statement, action: string, w: Witness) => boolean = () => true): string[] {
+  counts: (s: Statement, action: string, context: Context) => boolean = () => true): string[] {
   const subject = subjectOf(p, policy, o);
   const denies = policy.filter((s) => s.effect === 'Deny');
   const conds = allConditions(policy);
@@ -201,8 +216,7 @@ export function allowedActions(policy: readonly Statement[], p: NamedPrincipal, 
   const named = p.entry.type === 'arn';
   return actions.filter((action) => policy.some((s) => {
     if (named && principalMatch(s, subject.caller) !== 'direct') return false;
-    const w = findWitness(s, subject, action, denies, conds);
-    return w !== undefined && counts(s, action, w);
+    return findWitness(s, subject, action, denies, conds, (ctx) => counts(s, action, ctx)) !== undefined;
   }));
 }
 
@@ -222,8 +236,7 @@ export function findManageAndUse(policy: readonly Statement[], o: AnalysisOption
   return namedPrincipals(policy).flatMap((p) => {
     const manages = allowedActions(policy, p, A.MANAGE_ACTIONS, o);
     if (manages.length === 0) return [];
-    const uses = allowedActions(policy, p, use, o, (s, action, w) =>
-      !grantForResource(action, w) && !(p.entry.type === 'account' && viaNamedService(s, w)));
+    const uses = allowedActions(policy, p, use, o, (s, action, ctx) => isUse(s, action, ctx, p.entry.type === 'account'));
     return uses.length > 0 ? [{ principal: p.principal, manages, uses }] : [];
   });
 }
@@ -275,8 +288,7 @@ export function findUnrestrictedGrants(policy: readonly Statement[], o: Analysis
     if (s.effect !== 'Allow' || !coversAction(s, action)) return [];
     const principals = subjects.filter(({ account, subject }) => {
       if (!account && principalMatch(s, subject.caller) !== 'direct') return false;
-      const w = findWitness(s, subject, action, denies, conds);
-      return w !== undefined && !grantForResource(action, w) && !(account && viaNamedService(s, w));
+      return findWitness(s, subject, action, denies, conds, (ctx) => isUse(s, action, ctx, account)) !== undefined;
     }).map((x) => x.principal);
     return principals.length > 0 ? [{ statement: s, principals }] : [];
   });

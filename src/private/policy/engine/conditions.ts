@@ -46,7 +46,7 @@ function ipv4(s: string): number | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
   if (!m) return undefined;
   const n = m.slice(1).map(Number);
-  return n.some((x) => x > 255) ? undefined : ((n[0] << 24) >>> 0) + (n[1] << 16) + (n[2] << 8) + n[3];
+  return n.some((x) => x > 255) ? undefined : ((n[0] * 256 + n[1]) * 256 + n[2]) * 256 + n[3];
 }
 
 function dateOf(s: string): number {
@@ -77,8 +77,8 @@ export function valueMatches(base: string | undefined, policyValue: string, valu
       const v = ipv4(value);
       if (n === undefined || v === undefined) return undefined;
       const bits = bitsText === undefined ? 32 : Number(bitsText);
-      const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      return ((n & mask) >>> 0) === ((v & mask) >>> 0);
+      const block = 2 ** (32 - bits);
+      return Math.floor(n / block) === Math.floor(v / block);
     }
     default: return undefined;
   }

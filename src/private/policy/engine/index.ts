@@ -24,11 +24,15 @@
  * These assume the worst of what they cannot decide.
  */
 export * from './model';
-export { accountOfIamArn, accountOfRootPrincipal, parseOperator, parsePolicy, parseStatement, principalEntries, statementId, Substitutions } from './parse';
+export { accountOfIamArn, accountOfRootPrincipal, parseOperator, parsePolicy, parseStatement, principalEntries, statementId } from './parse';
+export type { Substitutions } from './parse';
 export { allConditionsHold, conditionHolds, glob, valueMatches } from './conditions';
-export { authorize, coversAction, coversResource, decide, principalMatch, PrincipalMatch, qualifiedAction, requestContext } from './authorize';
-export { findWitness, Subject, Witness, unnamedAccount } from './witness';
+export { authorize, coversAction, coversResource, decide, principalMatch, qualifiedAction, requestContext } from './authorize';
+export type { PrincipalMatch } from './authorize';
+export { findWitness, unnamedAccount } from './witness';
+export type { Subject, Witness } from './witness';
 export {
-  allowedActions, AnalysisOptions, Exposure, findExposures, findFullAccountAccess, findManageAndUse, findNegatedAllows, findUnrestrictedGrants,
-  ManageAndUse, NamedPrincipal, namedPrincipals, OutsiderKind, outsiders, policyUpdaters, UnrestrictedGrant,
+  allowedActions, findExposures, findFullAccountAccess, findManageAndUse, findNegatedAllows, findUnrestrictedGrants, namedPrincipals,
+  outsiders, policyUpdaters,
 } from './analysis';
+export type { AnalysisOptions, Exposure, ManageAndUse, NamedPrincipal, OutsiderKind, UnrestrictedGrant } from './analysis';

@@ -69,8 +69,14 @@ const BASES = [
 const BASE_BY_LOWER = new Map(BASES.map((b) => [b.toLowerCase(), b]));
 /** Negated spellings -> their positive base. */
 const NEGATED: Record<string, string> = {
-  stringnotequals: 'StringEquals', stringnotequalsignorecase: 'StringEqualsIgnoreCase', stringnotlike: 'StringLike',
-  numericnotequals: 'NumericEquals', datenotequals: 'DateEquals', notipaddress: 'IpAddress', arnnotequals: 'ArnEquals', arnnotlike: 'ArnLike',
+  stringnotequals: 'StringEquals',
+  stringnotequalsignorecase: 'StringEqualsIgnoreCase',
+  stringnotlike: 'StringLike',
+  numericnotequals: 'NumericEquals',
+  datenotequals: 'DateEquals',
+  notipaddress: 'IpAddress',
+  arnnotequals: 'ArnEquals',
+  arnnotlike: 'ArnLike',
 };
 
 /** Splits an operator: `ForAllValues:StringNotLikeIfExists` -> { set: 'all', base: 'StringLike', negated, ifExists }. */
@@ -78,8 +84,7 @@ export function parseOperator(operator: string): Pick<Condition, 'base' | 'negat
   let op = operator;
   let set: 'any' | 'all' | undefined;
   const lower = () => op.toLowerCase();
-  if (lower().startsWith('forallvalues:')) { set = 'all'; op = op.slice('ForAllValues:'.length); }
-  else if (lower().startsWith('foranyvalue:')) { set = 'any'; op = op.slice('ForAnyValue:'.length); }
+  if (lower().startsWith('forallvalues:')) { set = 'all'; op = op.slice('ForAllValues:'.length); } else if (lower().startsWith('foranyvalue:')) { set = 'any'; op = op.slice('ForAnyValue:'.length); }
   let ifExists = false;
   if (lower().endsWith('ifexists') && lower() !== 'null') { ifExists = true; op = op.slice(0, -'IfExists'.length); }
   const l = lower();

@@ -9,8 +9,8 @@
  * can only produce source ARNs and encryption contexts of that account's resources. An undecidable
  * condition (unknown operator) is assumed to let the caller in and never to block it: the worst case.
  */
-import { conditionHolds } from './conditions';
 import { coversAction, principalMatch } from './authorize';
+import { conditionHolds } from './conditions';
 import { Caller, Condition, Statement } from './model';
 
 /** A candidate value of one key: undefined is "absent". */
@@ -42,7 +42,7 @@ function fill(pattern: string, filler: string): string {
 
 /** Values a caller may choose for `key`, from the policy's literals for it. */
 function freeCandidates(key: string, conditions: readonly Condition[], subject: Subject): Candidate[] {
-  const literals = [...new Set(conditions.filter((c) => c.key === key && c.base !== 'Null').flatMap((c) => c.values))];
+  const literals = [...new Set(conditions.filter((c) => c.key === key && c.base !== 'Null').flatMap((c) => c.values))].sort();
   const bases = new Set(conditions.filter((c) => c.key === key).map((c) => c.base));
   const owned = subject.ownedByOther?.(key) ?? false;
   const values: string[] = [];
@@ -72,7 +72,7 @@ function freeCandidates(key: string, conditions: readonly Condition[], subject: 
   const out: Candidate[] = [undefined, ...unique.map((v) => [v])];
   if (MULTI_VALUED.has(key) || conditions.some((c) => c.key === key && c.set !== undefined)) {
     if (unique.length > 1) out.push(unique.filter((v) => v !== FRESH));
-    out.push([FRESH, ...literals.slice(0, 1)]);
+    if (!owned) out.push([FRESH, ...literals.slice(0, 1)]);
   }
   return out;
 }
@@ -97,7 +97,7 @@ const MAX_COMBINATIONS = 20_000;
  * undefined when none exists. `allConditions` are the policy's conditions (for literal candidates).
  */
 export function findWitness(statement: Statement, subject: Subject, action: string, denies: readonly Statement[],
-  allConditions: readonly Condition[]): Witness | undefined {
+  allConditions: readonly Condition[], accept: (context: ReadonlyMap<string, readonly string[]>) => boolean = () => true): Witness | undefined {
   if (statement.effect !== 'Allow' || principalMatch(statement, subject.caller) === 'none' || !coversAction(statement, action)) return undefined;
   const own = new Map<string, Candidate[]>();
   for (const c of statement.conditions) {
@@ -111,9 +111,8 @@ export function findWitness(statement: Statement, subject: Subject, action: stri
   if (blocking.some((d) => d.conditions.length === 0)) return undefined;
   const keys = new Map<string, readonly Candidate[]>(own);
   for (const d of blocking) for (const c of d.conditions) if (!keys.has(c.key)) keys.set(c.key, candidatesFor(c.key, allConditions, subject));
-  if (/creategrant$/i.test(action)) {
-    for (const k of FIRST_KEYS) if (!keys.has(k)) keys.set(k, candidatesFor(k, allConditions, subject));
-  }
+  // The keys the caller's `accept` looks at are enumerated too, so it sees every way in.
+  for (const k of FIRST_KEYS) if (!keys.has(k)) keys.set(k, candidatesFor(k, allConditions, subject));
   for (const [k, v] of subject.fixed) if (!keys.has(k) && v.length === 1) keys.set(k, v);
   const order = [...FIRST_KEYS.filter((k) => keys.has(k)), ...[...keys.keys()].filter((k) => !FIRST_KEYS.includes(k))];
   const lists = order.map((k) => keys.get(k)!);
@@ -123,7 +122,8 @@ export function findWitness(statement: Statement, subject: Subject, action: stri
     order.forEach((k, i) => { const v = lists[i][idx[i]]; if (v !== undefined) ctx.set(k, v); });
     const grantForResource = ctx.get('kms:grantisforawsresource')?.[0]?.toLowerCase() === 'true';
     const consistent = !grantForResource || ctx.has('kms:viaservice');
-    if (consistent && !blocking.some((d) => d.conditions.every((c) => conditionHolds(c, ctx.get(c.key)) === true))) return { context: ctx };
+    const denied = blocking.some((d) => d.conditions.every((c) => conditionHolds(c, ctx.get(c.key)) === true));
+    if (consistent && accept(ctx) && !denied) return { context: ctx };
     // Next combination, the last key fastest.
     let i = lists.length - 1;
     while (i >= 0 && ++idx[i] >= lists[i].length) { idx[i] = 0; i -= 1; }
@@ -132,5 +132,5 @@ export function findWitness(statement: Statement, subject: Subject, action: stri
   // Too many combinations to prove the Denies always apply: assume they do not.
   const ctx = new Map<string, readonly string[]>();
   for (const k of order) { const v = keys.get(k)![0]; if (v !== undefined) ctx.set(k, v); }
-  return { context: ctx };
+  return accept(ctx) ? { context: ctx } : undefined;
 }

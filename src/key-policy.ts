@@ -1,6 +1,6 @@
 /**
- * Pure: the SecureKey access model -> key policy statements, and the checks that hold the policy to
- * SecureKey's opinions. No constructs here, so every rule can be tested alone.
+ * Pure: the SecureKey access model -> key policy statements. No constructs here, so every rule can be
+ * tested alone. What a policy allows is decided by the policy engine (src/private/policy/engine).
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
@@ -240,7 +240,9 @@ export function serviceDataKeyStatement(
 /**
  * Exact actions for a list that may hold wildcards (`kms:GenerateDataKey*`), as CDK's own grants pass.
  * A wildcard never stands for the data-key-pair actions (`GenerateDataKeyPair*`): CDK means
- * `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`, and pairs are given only when named.
+ * `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`, and pairs are given only when named. Nor for
+ * `CreateGrant`: CDK's administrator grant (`kms:Create*`) means CreateAlias, and a grant could hand its
+ * creator use of the key; CreateGrant is given only when named.
  */
 export function expandActions(actions: string[]): string[] {
   const out = new Set<string>();
@@ -250,7 +252,8 @@ export function expandActions(actions: string[]): string[] {
       continue;
     }
     const re = wildcardRegExp(action);
-    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !A.GENERATE_DATA_KEY_PAIR_ACTIONS.includes(a));
+    const named = [...A.GENERATE_DATA_KEY_PAIR_ACTIONS, ...A.CREATE_GRANT_ACTIONS];
+    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !named.includes(a));
     // An unknown pattern is kept as is rather than silently dropped; the checks below still see it.
     if (matches.length === 0) out.add(action);
     for (const m of matches) out.add(m);
@@ -271,145 +274,4 @@ export function wildcardRegExp(pattern: string): RegExp {
   return re;
 }
 
-// ---- Checks over the resolved policy (JSON as CloudFormation will see it) -------------------------
-
-/** A statement of a resolved policy document. */
-interface JsonStatement {
-  readonly Effect?: string;
-  readonly Principal?: unknown;
-  readonly Action?: string | string[];
-  readonly Condition?: Record<string, Record<string, unknown>>;
-}
-
-const ACCOUNT_PINNING_KEYS = ['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount'];
-
-function asArray<T>(v: T | T[] | undefined): T[] {
-  if (v === undefined) return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-function statementsOf(policy: unknown): JsonStatement[] {
-  const doc = policy as { Statement?: JsonStatement[] } | undefined;
-  return doc?.Statement ?? [];
-}
-
-function actionsMatch(statement: JsonStatement, candidates: string[]): string[] {
-  const actions = asArray(statement.Action);
-  const exact = new Set(actions.filter((a) => !/[*?]/.test(a)).map((a) => a.toLowerCase()));
-  const patterns = actions.filter((a) => /[*?]/.test(a)).map(wildcardRegExp);
-  return candidates.filter((c) => exact.has(c.toLowerCase()) || patterns.some((p) => p.test(c)));
-}
-
-/** Each AWS principal of a statement as a comparable string; `*` for a wildcard. */
-function awsPrincipals(statement: JsonStatement): string[] {
-  const p = statement.Principal;
-  if (p === '*') return ['*'];
-  if (p && typeof p === 'object' && 'AWS' in p) {
-    return asArray((p as { AWS: unknown }).AWS).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
-  }
-  return [];
-}
-
-function isPinnedToAccount(statement: JsonStatement): boolean {
-  for (const block of Object.values(statement.Condition ?? {})) {
-    if (Object.keys(block).some((k) => ACCOUNT_PINNING_KEYS.includes(k.toLowerCase()))) return true;
-  }
-  return false;
-}
-
-/** Opinion 1: Allow statements whose principal is a wildcard must be pinned to an account. */
-export function findUnpinnedWildcards(policy: unknown): number[] {
-  return statementsOf(policy).flatMap((s, i) =>
-    s.Effect === 'Allow' && awsPrincipals(s).includes('*') && !isPinnedToAccount(s) ? [i] : []);
-}
-
-/** Each service principal of a statement (`logs.us-east-1.amazonaws.com`), as a string. */
-function servicePrincipals(statement: JsonStatement): string[] {
-  const p = statement.Principal;
-  if (p && typeof p === 'object' && 'Service' in p) {
-    return asArray((p as { Service: unknown }).Service).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
-  }
-  return [];
-}
-
-const SERVICE_SCOPING_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'kms:viaservice', 'kms:calleraccount'];
-
-function isScopedForService(statement: JsonStatement): boolean {
-  for (const block of Object.values(statement.Condition ?? {})) {
-    for (const key of Object.keys(block).map((k) => k.toLowerCase())) {
-      if (SERVICE_SCOPING_KEYS.includes(key) || key.startsWith('kms:encryptioncontext:')) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Allow statements to service principals with no condition that ties them to the key owner's resources:
- * any AWS customer's resource of that service could make the service use the key (confused deputy).
- */
-export function findUnscopedServicePrincipals(policy: unknown): Array<{ index: number; sid?: string; services: string[] }> {
-  return statementsOf(policy).flatMap((s, index) => {
-    const services = servicePrincipals(s);
-    if (s.Effect !== 'Allow' || services.length === 0 || isScopedForService(s)) return [];
-    return [{ index, sid: (s as { Sid?: string }).Sid, services }];
-  });
-}
-
-/**
- * Opinion 3: someone must be able to call PutKeyPolicy afterwards. Only an Allow of PutKeyPolicy to
- * named AWS principals (not services, not a wildcard) without conditions counts, and only for the
- * principals no unconditional Deny of PutKeyPolicy covers. (A conditional Deny is taken as written: it
- * is usually an exception such as "unless MFA", and the principal can meet it.)
- */
-export function allowsPolicyUpdate(policy: unknown): boolean {
-  const statements = statementsOf(policy).filter((s) => actionsMatch(s, [A.PUT_KEY_POLICY_ACTION]).length > 0);
-  const denied = new Set(statements
-    .filter((s) => s.Effect === 'Deny' && s.Condition === undefined)
-    .flatMap((s) => awsPrincipals(s)));
-  return statements.some((s) => s.Effect === 'Allow' && s.Condition === undefined
-    && awsPrincipals(s).some((p) => p !== '*' && !denied.has(p) && !denied.has('*')));
-}
-
-/** An account principal (`arn:...:iam::<account>:root`), resolved or still an `Fn::Join`. */
-function isAccountRoot(principal: string): boolean {
-  return /:root"?(\]\]\})?$/.test(principal) || /^\d{12}$/.test(principal);
-}
-
-/**
- * Whether the statement allows use only through named AWS services: a `StringEquals`/`StringLike`
- * `kms:ViaService` condition whose values name services exactly (no wildcard).
- */
-function isPinnedToViaService(statement: JsonStatement): boolean {
-  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
-    if (!['stringequals', 'stringlike'].includes(operator.toLowerCase())) continue;
-    for (const [key, value] of Object.entries(block)) {
-      if (key.toLowerCase() !== 'kms:viaservice') continue;
-      const values = asArray(value as unknown);
-      if (values.length > 0 && values.every((v) => typeof v !== 'string' || !/[*?]/.test(v))) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Opinion 4: principals that would both manage and use the key.
- *
- * One exception: use by the account root pinned to `kms:ViaService` is not counted. In a key policy the
- * root stands for the account's IAM principals, and such a statement lets them use the key only through
- * that AWS service, on their own behalf (it is how CDK grants a Secrets Manager secret or an integrated
- * service its access); it does not let anyone use the key directly.
- */
-export function findManageAndUseOverlap(policy: unknown): string[] {
-  const manages = new Set<string>();
-  const uses = new Set<string>();
-  for (const s of statementsOf(policy)) {
-    if (s.Effect !== 'Allow') continue;
-    const principals = awsPrincipals(s).filter((p) => p !== '*');
-    if (actionsMatch(s, A.MANAGE_ACTIONS).length > 0) principals.forEach((p) => manages.add(p));
-    if (actionsMatch(s, A.USE_ACTIONS).length > 0) {
-      const viaServiceOnly = isPinnedToViaService(s);
-      principals.filter((p) => !(viaServiceOnly && isAccountRoot(p))).forEach((p) => uses.add(p));
-    }
-  }
-  return [...manages].filter((p) => uses.has(p));
-}
+// The checks over the resolved policy live in src/private/policy/guard.ts, on the policy engine.

@@ -392,6 +392,26 @@ function isPinnedToViaService(statement: JsonStatement): boolean {
 }
 
 /**
+ * The AWS principals a statement lets in. An account root pinned by `aws:PrincipalArn` to exact ARNs
+ * (how SecureKey names a principal of another stack) stands for those ARNs, not for the account.
+ */
+function pinnedPrincipals(statement: JsonStatement): string[] {
+  const principals = awsPrincipals(statement);
+  if (!principals.every(isAccountRoot)) return principals;
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+    if (!['arnequals', 'stringequals'].includes(operator.toLowerCase())) continue;
+    for (const [key, value] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'aws:principalarn') continue;
+      const values = asArray(value as unknown);
+      if (values.length > 0 && values.every((v) => typeof v !== 'string' || !/[*?]/.test(v))) {
+        return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      }
+    }
+  }
+  return principals;
+}
+
+/**
  * Opinion 4: principals that would both manage and use the key.
  *
  * One exception: use by the account root pinned to `kms:ViaService` is not counted. In a key policy the
@@ -404,7 +424,7 @@ export function findManageAndUseOverlap(policy: unknown): string[] {
   const uses = new Set<string>();
   for (const s of statementsOf(policy)) {
     if (s.Effect !== 'Allow') continue;
-    const principals = awsPrincipals(s).filter((p) => p !== '*');
+    const principals = pinnedPrincipals(s).filter((p) => p !== '*');
     if (actionsMatch(s, A.MANAGE_ACTIONS).length > 0) principals.forEach((p) => manages.add(p));
     if (actionsMatch(s, A.USE_ACTIONS).length > 0) {
       const viaServiceOnly = isPinnedToViaService(s);

@@ -268,7 +268,7 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const { adminRole } = roles(stack);
     new SecureKey(stack, 'Key', { administrators: [adminRole], users: [adminRole] });
-    expect(synthErrors(stack)[0]).toMatch(/principal \{"Fn::GetAtt":\["AdminRole\w+","Arn"\]\} would both administer and use the key/);
+    expect(synthErrors(stack)[0]).toContain('principal Stack/AdminRole would both administer and use the key');
   });
 
   test('fails if a user is later granted administration', () => {
@@ -281,7 +281,7 @@ describe('opinions enforced at synth', () => {
   test('fails if the account root is given use of the key', () => {
     const stack = newStack();
     new SecureKey(stack, 'Key').grantDecrypt(new iam.AccountRootPrincipal());
-    expect(synthErrors(stack)[0]).toContain(':root"]]} would both administer and use the key');
+    expect(synthErrors(stack)[0]).toContain('principal arn:${AWS::Partition}:iam::111111111111:root would both administer and use the key');
   });
 
   test('fails if a statement allows a wildcard principal without pinning it to an account', () => {
@@ -295,10 +295,10 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key');
     k.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'Delivery', principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
+      sid: 'Delivery', principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
     }));
     expect(synthErrors(stack)[0]).toContain(
-      "SecureKey Stack/Key: key policy statement 1 (Sid 'Delivery') allows the service principal events.amazonaws.com without a condition "
+      "SecureKey Stack/Key: key policy statement 1 (Sid 'Delivery') allows the service principal delivery.logs.amazonaws.com without a condition "
       + 'that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
       + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>), '
       + 'for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',

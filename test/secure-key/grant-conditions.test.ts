@@ -24,7 +24,7 @@ test('ec2.Volume.grantAttachVolume: the key policy\'s CreateGrant has CDK\'s kms
     && JSON.stringify(s.Principal).includes(`role/${stack.getLogicalId(appRole.node.defaultChild as never)}`));
   expect(statement).toBeDefined();
   for (const [operator, block] of Object.entries(iamConditions)) {
-    for (const key of Object.keys(block as object)) expect(Object.keys(statement!.Condition?.[operator] ?? {})).toContain(key);
+    for (const name of Object.keys(block as object)) expect(Object.keys(statement!.Condition?.[operator] ?? {})).toContain(name);
   }
   expect(statement!.Condition).toEqual(expect.objectContaining({
     Bool: { 'kms:GrantIsForAWSResource': true },

@@ -5,6 +5,7 @@ import * as A from './actions';
 import { keyPolicyPrincipal } from './cross-stack';
 import { breakCycles, isAnalysing, StatementJson } from './cycle-breaker';
 import { GrantStatement } from './grant-statement';
+import { unhonouredIamGrants } from './iam-grant-check';
 import { budgetMessage, mergeStatements, policySize } from './policy-budget';
 import { describeValue } from './principal-names';
 import { scopeServiceStatement } from './service-scoping';
@@ -104,13 +105,19 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * The synth-time problems of the rendered policy that concern its wiring: cycles it could not break,
    * and its size against KMS's limit (a warning from 80%, an error above it).
    */
-  protected renderedPolicyProblems(): { policy: unknown; errors: string[] } {
+  protected renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
     const { document, problems } = this.renderPolicy();
     const policy = Stack.of(this).resolve(document);
     const errors = [...problems];
     const budget = budgetMessage(this.policySubject(), policySize(policy), document.Statement.length);
     if (budget?.level === 'error') errors.push(budget.text);
     if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
+    const keyResource = this.node.defaultChild;
+    if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this.policySubject());
+      errors.push(...iamProblems.errors);
+      for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
+    }
     return { policy, errors };
   }
 

@@ -91,7 +91,7 @@ export class SecureReplicaKey extends SecureKeyBase {
     // this stack): an SSM parameter written in this Region by the primary's stack, read back here.
     const resource = new kms.CfnReplicaKey(this, 'Resource', {
       primaryKeyArn: primary.keyArn,
-      keyPolicy: this.policy,
+      keyPolicy: this.renderedPolicy(),
       description: source.description,
       enabled: source.enabled,
       pendingWindowInDays: source.pendingWindowInDays,
@@ -135,16 +135,26 @@ export class SecureReplicaKey extends SecureKeyBase {
     return kms.KeyGrants.fromKey(this, false);
   }
 
+  protected keyArnFor(grantee: iam.IGrantable): string {
+    const granteeStack = stackOfGrantee(grantee);
+    if (granteeStack === undefined || granteeStack === Stack.of(this)) return this.keyArn;
+    return replicaArn(granteeStack, this.region, this.primary.keyId);
+  }
+
+  protected policySubject(): string {
+    return `SecureKey replica ${this.node.path}`;
+  }
+
   private checkPolicy(): string[] {
-    const policy = Stack.of(this).resolve(this.policy.toJSON());
+    const { policy, errors } = this.renderedPolicyProblems();
     // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
     // can update the replica's policy, so the guard applies even when the primary bypasses it.
     const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
       ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
       : '';
-    return keyPolicyProblems(this, policy, `SecureKey replica ${this.node.path}`, () => '.',
+    return [...errors, ...keyPolicyProblems(this, policy, `SecureKey replica ${this.node.path}`, () => '.',
       `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`,
-      this.primary._replication?.source.administratorsCanCreateGrants ?? false);
+      this.primary._replication?.source.administratorsCanCreateGrants ?? false)];
   }
 
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -10,7 +10,8 @@ import {
 } from './key-policy';
 import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
-import { keyPolicyProblems, rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
+import { keyPolicyPrincipal } from './private/cross-stack';
+import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
 import { Replication } from './private/replica-settings';
@@ -340,9 +341,10 @@ export class SecureKey extends SecureKeyBase {
 
     this.bypassLockoutCheck = props.bypassPolicyLockoutSafetyCheck ?? false;
     this.allowIamAdministration = props.allowIamAdministration ?? true;
-    const administrators = props.administrators ?? [];
-    const users = props.users ?? [];
-    for (const principal of [...administrators, ...users]) rejectCrossStackGrantee(this, principal);
+    // Principals of other stacks get their own statements, written by the grant path (see cross-stack.ts).
+    const isLocal = (g: iam.IGrantable) => !keyPolicyPrincipal(this, g).crossStack;
+    const administrators = (props.administrators ?? []).filter(isLocal);
+    const users = (props.users ?? []).filter(isLocal);
     const region = Stack.of(this).region;
     const accountUseViaServices = props.allowAccountUseViaServices ?? [];
     for (const service of accountUseViaServices) {
@@ -377,7 +379,7 @@ export class SecureKey extends SecureKeyBase {
       enableKeyRotation: this.keyRotationEnabled,
       rotationPeriodInDays,
       pendingWindowInDays,
-      keyPolicy: this.policy,
+      keyPolicy: this.renderedPolicy(),
       bypassPolicyLockoutSafetyCheck: props.bypassPolicyLockoutSafetyCheck,
     });
     resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
@@ -391,6 +393,12 @@ export class SecureKey extends SecureKeyBase {
     }
     for (const user of users) {
       iam.Grant.addToPrincipal({ grantee: user, actions: usageActions(this.keySpec, this.keyUsage), resourceArns: [this.keyArn] });
+    }
+    for (const admin of (props.administrators ?? []).filter((g) => !isLocal(g))) {
+      this._grantActions(admin, adminActions(props.administratorsCanCreateGrants ?? false), undefined);
+    }
+    for (const user of (props.users ?? []).filter((g) => !isLocal(g))) {
+      this._grantActions(user, usageActions(this.keySpec, this.keyUsage), undefined);
     }
 
     // Compliance evidence: which settings satisfy which control, in the template's Metadata.
@@ -478,15 +486,14 @@ export class SecureKey extends SecureKeyBase {
     const names = options.logGroupNames && options.logGroupNames.length > 0 ? options.logGroupNames : ['*'];
     const arns = names.map((name) => `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${name}`);
     // Every call adds to one statement, so several callers (the app, an EnvelopeFunction) share
-    // one Sid and one condition list.
+    // one Sid and one condition list; the statement holds this array and renders what it holds then.
     if (this.cloudWatchLogGroupArns) {
-      this.cloudWatchLogGroupArns.push(...arns);
+      for (const arn of arns) if (!this.cloudWatchLogGroupArns.includes(arn)) this.cloudWatchLogGroupArns.push(arn);
       return;
     }
-    const groups = [...arns];
+    const groups = [...new Set(arns)];
     this.cloudWatchLogGroupArns = groups;
-    this.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`),
-      Lazy.list({ produce: () => [...new Set(groups)] })));
+    this.addToResourcePolicy(cloudWatchLogsStatement(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`), groups));
   }
 
   /**
@@ -533,13 +540,11 @@ export class SecureKey extends SecureKeyBase {
   }
 
   private checkPolicy(grantsAreAdministration: boolean): string[] {
-    const policy = Stack.of(this).resolve(this.policy.toJSON());
-    return keyPolicyProblems(this, policy, `SecureKey ${this.node.path}`,
-      (services) => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).' + (services.includes('sns.amazonaws.com')
-        ? ' If CDK\'s SqsSubscription added it, set the feature flag @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption to true in cdk.json (it adds aws:SourceArn).'
-        : ''),
+    const { policy, errors } = this.renderedPolicyProblems(true);
+    return [...errors, ...keyPolicyProblems(this, policy, `SecureKey ${this.node.path}`,
+      () => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',
       this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.',
-      grantsAreAdministration);
+      grantsAreAdministration)];
   }
 
 }

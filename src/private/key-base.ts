@@ -1,8 +1,14 @@
-import { Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, IResolvable, Lazy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
 import * as A from './actions';
+import { keyPolicyPrincipal } from './cross-stack';
+import { breakCycles, isAnalysing, StatementJson } from './cycle-breaker';
+import { GrantStatement } from './grant-statement';
+import { unhonouredIamGrants } from './iam-grant-check';
+import { budgetMessage, mergeStatements, policySize } from './policy-budget';
+import { describeValue } from './principal-names';
+import { scopeServiceStatement } from './service-scoping';
 import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
 import {
   expandActions, grantConditions, KeyGrantOptions, usageActions,
@@ -17,28 +23,6 @@ const CONTEXT_ACTIONS = new Set([
   ...A.ENCRYPT_ACTIONS, ...A.DECRYPT_ACTIONS, ...A.GENERATE_DATA_KEY_ACTIONS, ...A.GENERATE_DATA_KEY_PAIR_ACTIONS,
   ...A.CREATE_GRANT_ACTIONS,
 ]);
-
-/**
- * A grantee owned by another stack of the app is named in the key policy by a reference to that stack,
- * while its IAM policy references the key: the two stacks would depend on each other. CDK's own
- * KeyGrants answer this by trusting the grantee's whole account, which SecureKey never does.
- *
- * @internal
- */
-export function rejectCrossStackGrantee(key: Resource, grantee: iam.IGrantable): void {
-  const principal = grantee.grantPrincipal;
-  if (!Construct.isConstruct(principal) || !Resource.isOwnedResource(principal)) return;
-  const keyStack = Stack.of(key);
-  const granteeStack = Stack.of(principal);
-  if (granteeStack === keyStack) return;
-  const json = JSON.stringify(keyStack.resolve(principal.policyFragment.principalJson));
-  if (!/"Ref":"(?!AWS::)|"Fn::GetAtt"|"Fn::ImportValue"/.test(json)) return;
-  throw new SecureKeyConfigError(`SecureKey ${key.node.path}: cannot grant to ${principal.node.path}, which is in stack ${granteeStack.node.path}, `
-    + `not in the key's stack ${keyStack.node.path}: the key policy would reference its ARN (${keyStack.node.path} -> ${granteeStack.node.path}) `
-    + `and its IAM policy the key's ARN (${granteeStack.node.path} -> ${keyStack.node.path}), a cyclic reference. Create the principal in the `
-    + 'key\'s stack, or give it a physical name (for a role, roleName) and make the grant in the key\'s stack to its ARN as a string '
-    + '(iam.Role.fromRoleArn(keyStack, id, arn)); KMS needs that principal to exist when it receives the key policy, so its stack must deploy first.');
-}
 
 /**
  * Every grant of a SecureKey-style key, implemented once. A grant writes the same actions and
@@ -86,8 +70,55 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * nobody both manages and uses the key, someone can update the policy) run over it at synth.
    */
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
-    this.policy.addStatements(this.withExactActions(statement));
+    this.policy.addStatements(scopeServiceStatement(this.withExactActions(statement), Stack.of(this)));
     return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  /**
+   * The key policy as the key resource receives it: references that would close a dependency cycle
+   * replaced (see cycle-breaker.ts), statements that differ only in actions merged.
+   */
+  protected renderedPolicy(): IResolvable {
+    return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this.renderPolicy().document) });
+  }
+
+  /** The rendered policy document (with tokens) and the cycles that could not be broken. */
+  protected renderPolicy(): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
+    const doc = (this.policy.toJSON() ?? { Statement: [] }) as { Version?: string; Statement: StatementJson[] };
+    const keyResource = this.node.defaultChild;
+    if (isAnalysing() || !keyResource || !CfnResource.isCfnResource(keyResource)) return { document: doc, problems: [] };
+    const { statements, problems } = breakCycles(keyResource, doc.Statement, this.policySubject());
+    return { document: { ...doc, Statement: mergeStatements(Stack.of(this), statements) }, problems };
+  }
+
+  /** The key's ARN as the grantee's IAM policy writes it (a replica builds it in the grantee's stack). */
+  protected keyArnFor(_grantee: iam.IGrantable): string {
+    return this.keyArn;
+  }
+
+  /** How messages name this key. */
+  protected policySubject(): string {
+    return `SecureKey ${this.node.path}`;
+  }
+
+  /**
+   * The synth-time problems of the rendered policy that concern its wiring: cycles it could not break,
+   * and its size against KMS's limit (a warning from 80%, an error above it).
+   */
+  protected renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
+    const { document, problems } = this.renderPolicy();
+    const policy = Stack.of(this).resolve(document);
+    const errors = [...problems];
+    const budget = budgetMessage(this.policySubject(), policySize(policy), document.Statement.length);
+    if (budget?.level === 'error') errors.push(budget.text);
+    if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
+    const keyResource = this.node.defaultChild;
+    if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this.policySubject());
+      errors.push(...iamProblems.errors);
+      for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
+    }
+    return { policy, errors };
   }
 
   /**
@@ -247,17 +278,28 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     return exact;
   }
 
+  /**
+   * The one place a grant is written. The key policy names the grantee (a principal of another stack by
+   * the account and `aws:PrincipalArn`, see cross-stack.ts) and carries every condition of the IAM half,
+   * including those CDK adds to the returned grant afterwards.
+   *
+   * @internal
+   */
+  public _grantActions(grantee: iam.IGrantable, actions: string[], options: KeyGrantOptions | undefined): iam.Grant {
+    return this.grantActions(grantee, actions, options);
+  }
+
   private grantActions(grantee: iam.IGrantable, actions: string[], options: KeyGrantOptions | undefined): iam.Grant {
-    rejectCrossStackGrantee(this, grantee);
+    const named = keyPolicyPrincipal(this, grantee);
     const conditions = grantConditions(options, Stack.of(this).region);
     // IAM side: only identities have a policy to add to; for service principals this is a no-op.
-    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.keyArn], conditions });
-    const statement = new iam.PolicyStatement({
-      principals: [grantee.grantPrincipal],
+    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.keyArnFor(grantee)], conditions });
+    const statement = new GrantStatement({
+      principals: [named.principal],
       actions,
       resources: ['*'],
-      conditions,
-    });
+      conditions: named.conditions ? { ...(conditions ?? {}), ...named.conditions } : conditions,
+    }, onPrincipal.principalStatement);
     const onResource = iam.Grant.addStatementToResourcePolicy({ grantee, actions, resourceArns: ['*'], resource: this, statement });
     return onPrincipal.combine(onResource);
   }
@@ -279,5 +321,6 @@ export function keyPolicyProblems(key: Resource, policy: unknown, subject: strin
     lockout,
     grantsAreAdministration,
     account: Token.isUnresolved(account) ? '${AWS::AccountId}' : account,
+    name: (value) => describeValue(key, value),
   });
 }

@@ -3,7 +3,7 @@ import { Annotations as CdkAnnotations, App, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnKey, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { ACCOUNT, appSynthErrors, primaryStack, primaryWithReplicas, regionStack } from './fixtures';
+import { ACCOUNT, appSynthErrors, primaryStack, primaryWithReplicas, regionStack, replicaPropsOf } from './fixtures';
 import { SecureKey, SecureReplicaKey } from '../../src';
 
 describe('replicaRegions', () => {
@@ -134,10 +134,15 @@ describe('addReplica and SecureReplicaKey', () => {
     expect(() => new SecureKey(primaryStack(), 'Single').replicaKey('eu-west-1')).toThrow('Replica Regions: none.');
   });
 
-  test('a grant on the replica to a role of the primary\'s stack fails (the two stacks would reference each other)', () => {
-    const { key, appRole } = primaryWithReplicas();
-    expect(() => key.replicaKey('eu-west-1').grantDecrypt(appRole)).toThrow(
-      'SecureKey Primary-replicas-eu-west-1/ReplicaPrimaryKeyF7429BF2: cannot grant to Primary/AppRole, which is in stack Primary, not in the key\'s stack Primary-replicas-eu-west-1');
+  test('a grant on the replica to a role of the primary\'s stack names the role by its ARN, without a reference between the stacks', () => {
+    const { app, key, appRole } = primaryWithReplicas();
+    const replica = key.replicaKey('eu-west-1');
+    replica.grantDecrypt(appRole);
+    expect(appSynthErrors(app)).toEqual([]);
+    const roleName = (appRole.node.defaultChild as iam.CfnRole).roleName;
+    expect(roleName).toMatch(/^Primary-AppRole/);
+    const policy = JSON.stringify(replicaPropsOf(replica).KeyPolicy);
+    expect(policy).toContain(`"ArnEquals":{"aws:PrincipalArn":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::${ACCOUNT}:role/${roleName}"]]}}`);
   });
 });
 
@@ -185,8 +190,8 @@ describe('synth checks on the replica\'s key policy', () => {
 
   test('fails if a statement added to the replica allows a service principal without a scoping condition', () => {
     const { app, key } = primaryWithReplicas();
-    key.replicaKey('eu-west-1').addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'] }));
-    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 \(Hash:[0-9a-f]{8}\) allows the service principal sns\.amazonaws\.com without a condition that limits it to your resources/);
+    key.replicaKey('eu-west-1').addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'] }));
+    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 \(Hash:[0-9a-f]{8}\) allows the service principal delivery\.logs\.amazonaws\.com without a condition that limits it to your resources/);
   });
 
   test('fails if a principal of the replica both administers and uses it', () => {

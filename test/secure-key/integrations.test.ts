@@ -12,7 +12,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SecureKey } from '../../src';
-import { SecureKeyConfigError } from '../../src/private/validation';
 import { KMS_STAR, otherPrincipal, resolveKey } from '../support/access-report';
 import { authorize } from '../support/kms-access';
 import { ACCOUNT, newStack, REGION, roles, synthErrors } from '../support/secure-key-fixtures';
@@ -113,51 +112,6 @@ describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS)', () => {
   });
 });
 
-describe('grantees in another stack', () => {
-  function twoStacks() {
-    const app = new App();
-    const env = { account: ACCOUNT, region: REGION };
-    const keyStack = new Stack(app, 'KeyStack', { env });
-    const appStack = new Stack(app, 'AppStack', { env });
-    return { app, keyStack, appStack, key: new SecureKey(keyStack, 'Key') };
-  }
-  const message = 'SecureKey KeyStack/Key: cannot grant to AppStack/Reader, which is in stack AppStack, not in the key\'s stack KeyStack: '
-    + 'the key policy would reference its ARN (KeyStack -> AppStack) and its IAM policy the key\'s ARN (AppStack -> KeyStack), '
-    + 'a cyclic reference. Create the principal in the key\'s stack, or give it a physical name (for a role, roleName) and make the '
-    + 'grant in the key\'s stack to its ARN as a string (iam.Role.fromRoleArn(keyStack, id, arn)); KMS needs that principal to exist '
-    + 'when it receives the key policy, so its stack must deploy first.';
-
-  test('fails with a clear message if a role of another stack with a generated name is granted', () => {
-    const { appStack, key } = twoStacks();
-    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-    expect(() => key.grantDecrypt(reader)).toThrow(SecureKeyConfigError);
-    expect(() => key.grantDecrypt(reader)).toThrow(message);
-  });
-
-  test('the same through a CDK grant (a bucket of the other stack encrypted with the key)', () => {
-    const { appStack, key } = twoStacks();
-    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-    const bucket = new s3.Bucket(appStack, 'Bucket', { encryptionKey: key });
-    expect(() => bucket.grantRead(reader)).toThrow(message);
-  });
-
-  test('fails the same way for users and administrators of another stack', () => {
-    const { keyStack, appStack } = twoStacks();
-    const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-    expect(() => new SecureKey(keyStack, 'Key2', { users: [reader] })).toThrow('SecureKey KeyStack/Key2: cannot grant to AppStack/Reader');
-    expect(() => new SecureKey(keyStack, 'Key3', { administrators: [reader] })).toThrow('SecureKey KeyStack/Key3: cannot grant to AppStack/Reader');
-  });
-
-  test('the documented fix synthesizes: a named role, granted in the key\'s stack by its ARN', () => {
-    const { app, keyStack, appStack, key } = twoStacks();
-    new iam.Role(appStack, 'Reader', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'reader' });
-    keyStack.addStackDependency(appStack);
-    key.grantDecrypt(iam.Role.fromRoleArn(keyStack, 'Reader', `arn:aws:iam::${ACCOUNT}:role/reader`));
-    const template = JSON.stringify(app.synth().getStackByName('KeyStack').template);
-    expect(template).toContain(`"Principal":{"AWS":"arn:aws:iam::${ACCOUNT}:role/reader"}`);
-  });
-});
-
 describe('KeyGrants and addToResourcePolicy: exact actions in the key policy', () => {
   const WILDCARD = /"kms:[A-Za-z]*\*"/;
 
@@ -253,11 +207,11 @@ describe('SNS to an encrypted SQS queue (SqsSubscription)', () => {
     return { stack, key };
   }
 
-  test('fails synth without CDK\'s restrictSqsDescryption feature flag (the statement has no condition)', () => {
-    const { stack } = subscribe(false);
-    const [message] = synthErrors(stack);
-    expect(message).toContain('allows the service principal sns.amazonaws.com without a condition');
-    expect(message).toContain('@aws-cdk/aws-sns-subscriptions:restrictSqsDescryption');
+  test('synthesizes without CDK\'s restrictSqsDescryption feature flag: SecureKey limits SNS to the key\'s account', () => {
+    const { stack, key } = subscribe(false);
+    expect(synthErrors(stack)).toEqual([]);
+    const statement = resolveKey(key).keyPolicy.Statement.find((x) => JSON.stringify(x.Principal).includes('sns.amazonaws.com'));
+    expect(statement?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': ACCOUNT } });
   });
 
   test('synthesizes with the flag: SNS may use the key only for that topic', () => {

@@ -268,7 +268,7 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const { adminRole } = roles(stack);
     new SecureKey(stack, 'Key', { administrators: [adminRole], users: [adminRole] });
-    expect(synthErrors(stack)[0]).toMatch(/principal \$\{AdminRole\w+\.Arn\} would both administer and use the key/);
+    expect(synthErrors(stack)[0]).toContain('principal Stack/AdminRole would both administer and use the key');
   });
 
   test('fails if a user is later granted administration', () => {
@@ -295,10 +295,10 @@ describe('opinions enforced at synth', () => {
     const stack = newStack();
     const k = new SecureKey(stack, 'Key');
     k.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'Delivery', principals: [new iam.ServicePrincipal('events.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
+      sid: 'Delivery', principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
     }));
     expect(synthErrors(stack)[0]).toContain(
-      "SecureKey Stack/Key: key policy statement 1 (Sid:Delivery) allows the service principal events.amazonaws.com without a condition "
+      "SecureKey Stack/Key: key policy statement 1 (Sid:Delivery) allows the service principal delivery.logs.amazonaws.com without a condition "
       + 'that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
       + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>; StringEquals/ArnLike with exact values, no IfExists), '
       + 'for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',

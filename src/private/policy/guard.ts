@@ -24,6 +24,8 @@ export interface GuardOptions {
   readonly lockout?: string;
   /** Whether administrators were given CreateGrant on purpose (`administratorsCanCreateGrants`). */
   readonly grantsAreAdministration?: boolean;
+  /** Names a principal or service for people (a construct path instead of `${AdminRole1234.Arn}`). */
+  readonly name?: (value: string) => string;
 }
 
 /** Substitutions that make a resolved policy comparable with the key's account. */
@@ -46,6 +48,7 @@ function witnessText(e: E.Exposure): string {
 /** The guard's messages, empty when the policy passes. */
 export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
   const statements = E.parsePolicy(policy, substitutionsFor(o.account));
+  const name = o.name ?? ((v: string) => v);
   const errors: string[] = [];
   for (const n of E.findNegatedAllows(statements)) {
     const what = n.element === 'NotAction' ? 'every action it does not list (use and CreateGrant included)' : 'every principal it does not list';
@@ -65,7 +68,7 @@ export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
           + 'CreateGrant counts as use unless it requires kms:GrantIsForAWSResource.');
         break;
       case 'service':
-        errors.push(`${o.subject}: ${describe(e.statement)} allows the service principal ${e.service} `
+        errors.push(`${o.subject}: ${describe(e.statement)} allows the service principal ${name(e.service!)} `
           + `without a condition that limits it to your resources, so any AWS customer's resource of that service could use the key (confused deputy${witnessText(e)}). `
           + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>; StringEquals/ArnLike with exact values, no IfExists)'
           + `${o.serviceHint([e.service!])}`);
@@ -74,7 +77,7 @@ export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
   }
   for (const m of E.findManageAndUse(statements, { account: o.account, grantsAreAdministration: o.grantsAreAdministration })) {
     if (m.principal.endsWith(':root') || /^\d{12}$/.test(m.principal)) continue; // reported as account use above
-    errors.push(`${o.subject}: principal ${m.principal} would both administer and use the key (it may call ${shortList(m.uses)}). `
+    errors.push(`${o.subject}: principal ${name(m.principal)} would both administer and use the key (it may call ${shortList(m.uses)}). `
       + 'Administrators cannot use the key and users cannot administer it; use two principals. CreateGrant counts as use (set administratorsCanCreateGrants to give administrators CreateGrant on purpose).');
   }
   if (o.lockout !== undefined && E.policyUpdaters(statements, { account: o.account }).length === 0) errors.push(`${o.subject}: ${o.lockout}`);

@@ -6,7 +6,8 @@
  * ARN that the key policy does not honour fail synth; statements on `*` warn (they may be meant for other keys).
  */
 import {
-  CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
+  CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token,
+  Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ALL_KEY_ACTIONS } from './actions';
@@ -14,18 +15,38 @@ import { keyPolicyAllows } from './policy-evaluation';
 import { constructPathOf } from './references';
 import { expandActions } from '../key-policy';
 
-const KEY_MARKER = 'arn:aws:kms:region:account:key/secure-key-under-check';
+/** The key's ARN as the checks write it: in the key's account, so the engine sees a same-account request. */
+function keyMarker(account: string): string {
+  return `arn:aws:kms:region:${account}:key/secure-key-under-check`;
+}
 const IDENTITY_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User'];
 
-/** Resolves a value, writing the key's ARN as KEY_MARKER and identities' ARNs as comparable strings. */
+/**
+ * Joins string fragments as CloudFormation does (`Fn::Join`) when one of them is an intrinsic, so
+ * `arn:${AWS::Partition}:...` stays readable for `flatten` instead of becoming `arn:[object Object]:...`.
+ */
+class JoinConcat implements IFragmentConcatenator {
+  public join(left: unknown, right: unknown): unknown {
+    if (left === undefined) return right;
+    if (right === undefined) return left;
+    if (typeof left === 'string' && typeof right === 'string') return left + right;
+    const parts = (x: unknown): unknown[] => {
+      const join = (x as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+      return join && join[0] === '' ? join[1] : [x];
+    };
+    return { 'Fn::Join': ['', [...parts(left), ...parts(right)]] };
+  }
+}
+
+/** Resolves a value, writing the key's ARN as its marker and identities' ARNs as comparable strings. */
 class MarkingResolver extends DefaultTokenResolver {
   constructor(private readonly keyResource: CfnResource, private readonly account: string) {
-    super(new StringConcat());
+    super(new JoinConcat());
   }
 
   public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
     if (Reference.isReference(t) && CfnResource.isCfnResource(t.target)) {
-      if (t.target === this.keyResource && t.displayName === 'Arn') return KEY_MARKER;
+      if (t.target === this.keyResource && t.displayName === 'Arn') return keyMarker(this.account);
       if (IDENTITY_TYPES.includes(t.target.cfnResourceType) && t.displayName === 'Arn') return identityArn(t.target, this.account);
     }
     return super.resolveToken(t, context, postProcessor);
@@ -121,12 +142,15 @@ export interface UnhonouredGrants {
 
 /**
  * The IAM statements of the app on `keyResource` (or `*`) that `keyPolicy` (resolved) does not honour.
- * `subject` names the key in messages.
+ * `subject` names the key in messages; only the actions in `supported` (what the key can do) are checked.
  */
-export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string): UnhonouredGrants {
+export function unhonouredIamGrants(
+  root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string, supported: ReadonlySet<string>,
+): UnhonouredGrants {
   const keyStack = Stack.of(keyResource);
   const account = Token.isUnresolved(keyStack.account) ? '000000000000' : keyStack.account;
   const region = Token.isUnresolved(keyStack.region) ? 'region' : keyStack.region;
+  const KEY_MARKER = keyMarker(account);
   const resolveInKeyStack = (v: unknown) => flatten(Tokenization.resolve(v, { scope: keyStack, resolver: new MarkingResolver(keyResource, account) }), account, region);
   const policy = resolveInKeyStack(keyPolicy);
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
@@ -148,8 +172,9 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
         if (!onKey && !resources.includes('*')) continue;
         const actions = asArray(statement.Action).filter((a) => typeof a === 'string' && a.toLowerCase().startsWith('kms:'));
         if (actions.length === 0) continue;
-        // Wildcards read as the library reads them (kms:GenerateDataKey* is not the pair actions).
-        const exact = expandActions(actions.includes('kms:*') ? ALL_KEY_ACTIONS : actions).filter((a) => !/[*?]/.test(a));
+        // Wildcards read as the library reads them (kms:GenerateDataKey* is not the pair actions); actions the
+        // key cannot perform (GetPublicKey on a symmetric key) fail in KMS whatever the policies say.
+        const exact = expandActions(actions.includes('kms:*') ? ALL_KEY_ACTIONS : actions).filter((a) => !/[*?]/.test(a) && supported.has(a));
         for (const principal of principals) {
           const principalArn = identityArn(principal, account);
           const iamStatements = [{ ...statement, Resource: KEY_MARKER }];

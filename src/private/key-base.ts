@@ -114,7 +114,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
     const keyResource = this.node.defaultChild;
     if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
-      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this.policySubject());
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this.policySubject(), this.supportedActionSet());
       errors.push(...iamProblems.errors);
       for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
     }

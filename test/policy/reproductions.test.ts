@@ -122,7 +122,7 @@ describe('3. NotAction, NotPrincipal and CreateGrant', () => {
     }));
     const errors = synthErrors(stack).join('\n');
     expect(errors).toContain('(Sid:AdminAllButDelete) is an Allow with NotAction, which allows every action it does not list');
-    expect(errors).toMatch(/principal \$\{Admin\w+\.Arn\} would both administer and use the key/);
+    expect(errors).toContain('principal Stack/Admin would both administer and use the key');
     const adminCaller: Caller = { arn: `arn:aws:iam::${ACCOUNT}:role/Admin`, account: ACCOUNT, iamStatements: [] };
     const policy = { Statement: [{ Effect: 'Allow', Principal: { AWS: adminCaller.arn }, NotAction: 'kms:ScheduleKeyDeletion', Resource: '*' }] };
     for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:CreateGrant']) {
@@ -135,7 +135,7 @@ describe('3. NotAction, NotPrincipal and CreateGrant', () => {
     const stack = newStack();
     const admin = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
     new SecureKey(stack, 'Key', { administrators: [admin] }).grant(admin, 'kms:CreateGrant');
-    expect(synthErrors(stack).join('\n')).toMatch(/principal \$\{Admin\w+\.Arn\} would both administer and use the key \(it may call kms:CreateGrant\)/);
+    expect(synthErrors(stack).join('\n')).toContain('principal Stack/Admin would both administer and use the key (it may call kms:CreateGrant)');
   });
 
   test('administratorsCanCreateGrants is the one way to give administrators CreateGrant on purpose', () => {

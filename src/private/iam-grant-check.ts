@@ -221,6 +221,10 @@ function requestFor(statement: IamStatement): { viaService?: string; grantIsForA
       if (k.startsWith('kms:encryptioncontext:') && typeof first === 'string') {
         out.encryptionContext = { ...(out.encryptionContext ?? {}), [key.slice('kms:EncryptionContext:'.length)]: first };
       }
+      // Required or allowed context keys (ForAnyValue/ForAllValues): a request carrying the first one.
+      if (k === 'kms:encryptioncontextkeys' && typeof first === 'string' && !(first in (out.encryptionContext ?? {}))) {
+        out.encryptionContext = { ...(out.encryptionContext ?? {}), [first]: 'value' };
+      }
     }
   }
   return out;

@@ -1,2 +1,2 @@
-/** The evaluator moved to src/private/access/evaluator.ts; this re-export keeps existing imports working. */
+/** Table helpers over the policy engine, for the tests and the README table (see src/private/policy/README.md). */
 export * from '../../src/private/access/evaluator';

@@ -16,6 +16,10 @@ export const servicePrincipalUnscoped: KeyPolicyRule = {
     + 'could make the service use your key (confused deputy). Add aws:SourceAccount or aws:SourceArn (StringEquals/ArnLike, exact values, no IfExists), '
     + 'or an encryption-context condition naming your resources.',
   controls: ['AWS IAM confused-deputy guidance'],
-  check: (resource) => findExposures(keyPolicy(resource), { account: accountOf(resource) }).filter((e) => e.outsider === 'service')
-    .map((e) => ({ id: e.statement.id, detail: `${e.statement.id} allows ${e.service} with no source or encryption-context condition${e.witness.length > 0 ? ` (met by ${e.witness.join(', ')})` : ''}` })),
+  check: (resource) => {
+    const exposures = findExposures(keyPolicy(resource), { account: accountOf(resource) });
+    // A wildcard principal that lets other accounts in lets their services in too: KP1 reports it.
+    const wildcard = new Set(exposures.filter((e) => e.outsider === 'other-account').map((e) => e.statement.id));
+    return exposures.filter((e) => e.outsider === 'service' && !wildcard.has(e.statement.id)).map((e) => ({ id: e.statement.id, detail: `${e.statement.id} allows ${e.service} with no source or encryption-context condition${e.witness.length > 0 ? ` (met by ${e.witness.join(', ')})` : ''}` }));
+  },
 };

@@ -6,11 +6,12 @@
  * - a statement naming the principal's account (root) allows only together with the principal's IAM
  *   policy; for "the account's IAM principals" in general the cell says `IAM`;
  * - conditions are shown, never evaluated: a conditional Allow is "if ...", a conditional Deny "unless ...".
+ * Statements are parsed by the policy engine (every spelling of an account root is one account; NotPrincipal,
+ * NotAction and NotResource have their IAM meaning).
  */
 import * as A from '../actions';
-import {
-  accountOfRoot, asArray, conditionClauses, SEGMENT, coversAction, principalsOf, resourceCoversKey, StatementJson,
-} from '../policy/json';
+import { coversAction, parsePolicy, PrincipalEntry, Statement } from '../policy/engine';
+import { conditionClauses, SEGMENT, resourceCoversKey, StatementJson } from '../policy/json';
 
 /** How a principal may perform an operation. */
 export type Access = 'allowed' | 'conditional' | 'iam' | 'denied' | 'none' | 'partial';
@@ -97,7 +98,13 @@ interface Row {
   readonly kind: PrincipalKind;
   readonly account?: string;
   /** IAM statements, for principals known from the template; undefined when unknown. */
-  readonly statements?: StatementJson[];
+  readonly statements?: Statement[];
+}
+
+/** The report's input with its policies parsed once. */
+interface Parsed {
+  readonly input: ReportInput;
+  readonly keyPolicy: Statement[];
 }
 
 /** The account of an IAM ARN (`arn:aws:iam::<account>:role/x`), when it is written out. */
@@ -107,58 +114,55 @@ function accountOfArn(arn: string): string | undefined {
 
 type Match = 'direct' | 'account' | 'none';
 
-function matchPrincipal(s: StatementJson, row: Row): Match {
-  if (s.NotPrincipal !== undefined) {
-    const np = principalsOf(s.NotPrincipal);
-    const listed = [...np.aws, ...np.service, ...np.other];
-    return listed.includes(row.principal) || (row.account !== undefined && np.aws.some((p) => accountOfRoot(p) === row.account))
-      ? 'none' : 'direct';
-  }
-  const p = principalsOf(s.Principal);
-  if (p.wildcard) return 'direct';
+function entryMatch(e: PrincipalEntry, row: Row): Match {
+  if (e.type === 'everyone') return 'direct';
   switch (row.kind) {
-    case 'service':
-      return p.service.includes(row.principal) ? 'direct' : 'none';
-    case 'other':
-      return p.other.includes(row.principal) ? 'direct' : 'none';
-    case 'account':
-      return p.aws.some((a) => accountOfRoot(a) === row.account) ? 'account' : 'none';
+    case 'service': return e.type === 'service' && e.service === row.principal ? 'direct' : 'none';
+    case 'other': return e.type === 'other' && e.value === row.principal ? 'direct' : 'none';
+    case 'account': return e.type === 'account' && e.account === row.account ? 'account' : 'none';
     case 'aws':
-      if (p.aws.includes(row.principal)) return 'direct';
-      return row.account !== undefined && p.aws.some((a) => accountOfRoot(a) === row.account) ? 'account' : 'none';
-    default:
-      return 'none';
+      if (e.type === 'arn' && e.arn === row.principal) return 'direct';
+      return e.type === 'account' && row.account !== undefined && e.account === row.account ? 'account' : 'none';
+    default: return 'none';
   }
 }
 
-function coversKey(s: StatementJson, keyArn: string): boolean {
-  if (s.NotResource !== undefined) return !asArray(s.NotResource).some((r) => resourceCoversKey(String(r), keyArn));
-  return asArray(s.Resource).some((r) => resourceCoversKey(String(r), keyArn));
+function matchPrincipal(s: Statement, row: Row): Match {
+  if (!s.principals) return 'none';
+  const matches = s.principals.entries.map((e) => entryMatch(e, row));
+  if (s.principals.not) return matches.some((m) => m !== 'none') ? 'none' : 'direct';
+  return matches.includes('direct') ? 'direct' : matches.includes('account') ? 'account' : 'none';
 }
 
-function clauses(s: StatementJson): string[] {
-  return conditionClauses(s.Condition);
+function coversKey(s: Statement, keyArn: string): boolean {
+  if (!s.resources) return true;
+  const hit = s.resources.patterns.some((r) => resourceCoversKey(r, keyArn));
+  return s.resources.not ? !hit : hit;
+}
+
+function clauses(s: Statement): string[] {
+  return conditionClauses(s.json.Condition as StatementJson['Condition']);
 }
 
 interface Decision { readonly access: Access; readonly conditions: string[] }
 
-function decide(input: ReportInput, row: Row, action: string): Decision {
-  const keyMatches = input.keyPolicy
+function decide(p: Parsed, row: Row, action: string): Decision {
+  const keyMatches = p.keyPolicy
     .filter((s) => coversAction(s, action))
     .map((s) => ({ s, m: matchPrincipal(s, row) }))
     .filter(({ m }) => m !== 'none');
-  const iam = (row.statements ?? []).filter((s) => coversAction(s, action) && coversKey(s, input.keyArn));
+  const iam = (row.statements ?? []).filter((s) => coversAction(s, action) && coversKey(s, p.input.keyArn));
 
-  const denies = [...keyMatches.filter(({ s }) => s.Effect === 'Deny').map(({ s }) => s), ...iam.filter((s) => s.Effect === 'Deny')];
+  const denies = [...keyMatches.filter(({ s }) => s.effect === 'Deny').map(({ s }) => s), ...iam.filter((s) => s.effect === 'Deny')];
   if (denies.some((s) => clauses(s).length === 0)) return { access: 'denied', conditions: [] };
   const unless = denies.map((s) => `unless ${clauses(s).join(' and ')}`);
 
-  const direct = keyMatches.filter(({ s, m }) => s.Effect === 'Allow' && m === 'direct').map(({ s }) => clauses(s));
-  const viaAccount = keyMatches.filter(({ s, m }) => s.Effect === 'Allow' && m === 'account').map(({ s }) => clauses(s));
+  const direct = keyMatches.filter(({ s, m }) => s.effect === 'Allow' && m === 'direct').map(({ s }) => clauses(s));
+  const viaAccount = keyMatches.filter(({ s, m }) => s.effect === 'Allow' && m === 'account').map(({ s }) => clauses(s));
   let alternatives = direct;
   if (row.kind === 'aws' && row.statements !== undefined && viaAccount.length > 0) {
     // A principal of the account: the key policy's account statement AND its own IAM policy.
-    const iamAllows = iam.filter((s) => s.Effect === 'Allow').map(clauses);
+    const iamAllows = iam.filter((s) => s.effect === 'Allow').map(clauses);
     for (const k of viaAccount) for (const i of iamAllows) alternatives = [...alternatives, [...new Set([...k, ...i])]];
   }
   const render = (alts: string[][]): string[] => [...new Set(alts.map((c) => c.join(' and ')))].sort();
@@ -173,8 +177,8 @@ function decide(input: ReportInput, row: Row, action: string): Decision {
   return { access: 'none', conditions: [] };
 }
 
-function cell(input: ReportInput, row: Row, op: OperationJson): AccessCellJson {
-  const decisions = op.actions.map((a) => ({ action: a, ...decide(input, row, a) }));
+function cell(p: Parsed, row: Row, op: OperationJson): AccessCellJson {
+  const decisions = op.actions.map((a) => ({ action: a, ...decide(p, row, a) }));
   const same = decisions.every((d) => d.access === decisions[0].access && d.conditions.join('\n') === decisions[0].conditions.join('\n'));
   if (same) return { operation: op.label, access: decisions[0].access, conditions: decisions[0].conditions };
   return {
@@ -184,38 +188,36 @@ function cell(input: ReportInput, row: Row, op: OperationJson): AccessCellJson {
   };
 }
 
-function rowsOf(input: ReportInput): Row[] {
+function rowsOf(p: Parsed): Row[] {
+  const input = p.input;
   const everyone: Row[] = [];
   const accounts = new Map<string, Row>();
   const named = new Map<string, Row>();
   const services = new Map<string, Row>();
   const others = new Map<string, Row>();
-  const known = new Map(input.knownPrincipals.map((k) => [k.arn, k]));
-  for (const s of input.keyPolicy) {
-    const p = principalsOf(s.Principal ?? s.NotPrincipal);
-    if (p.wildcard && everyone.length === 0) everyone.push({ principal: '*', label: 'everyone (`*`)', kind: 'everyone' });
-    for (const a of p.aws) {
-      const account = accountOfRoot(a);
-      if (account !== undefined) {
-        if (!accounts.has(account)) {
-          const home = account === input.account ? ' (this account)' : '';
-          accounts.set(account, { principal: a, label: `IAM principals of account ${account}${home}`, kind: 'account', account });
-        }
-      } else if (!named.has(a)) {
-        const k = known.get(a);
-        named.set(a, { principal: a, label: k?.label ?? a, kind: 'aws', account: k ? input.account : accountOfArn(a), statements: k?.statements });
+  const known = new Map(input.knownPrincipals.map((k) => [k.arn, { ...k, parsed: parsePolicy({ Statement: k.statements }) }]));
+  for (const s of p.keyPolicy) {
+    for (const e of s.principals?.entries ?? []) {
+      if (e.type === 'everyone' && everyone.length === 0) everyone.push({ principal: '*', label: 'everyone (`*`)', kind: 'everyone' });
+      if (e.type === 'account' && !accounts.has(e.account)) {
+        const home = e.account === input.account ? ' (this account)' : '';
+        accounts.set(e.account, { principal: e.written, label: `IAM principals of account ${e.account}${home}`, kind: 'account', account: e.account });
       }
+      if (e.type === 'arn' && !named.has(e.arn)) {
+        const k = known.get(e.arn);
+        named.set(e.arn, { principal: e.arn, label: k?.label ?? e.arn, kind: 'aws', account: k ? input.account : accountOfArn(e.arn), statements: k?.parsed });
+      }
+      if (e.type === 'service' && !services.has(e.service)) services.set(e.service, { principal: e.service, label: e.service, kind: 'service' });
+      if (e.type === 'other' && !others.has(e.value)) others.set(e.value, { principal: e.value, label: e.value, kind: 'other' });
     }
-    for (const sp of p.service) if (!services.has(sp)) services.set(sp, { principal: sp, label: sp, kind: 'service' });
-    for (const o of p.other) if (!others.has(o)) others.set(o, { principal: o, label: o, kind: 'other' });
   }
   // Principals of the account the key policy does not name, whose IAM policies mention the key.
   if (accounts.has(input.account)) {
-    for (const k of input.knownPrincipals) {
+    for (const k of known.values()) {
       if (named.has(k.arn)) continue;
-      const mentionsKey = k.statements.some((s) => s.Effect === 'Allow' && coversKey(s, input.keyArn)
+      const mentionsKey = k.parsed.some((s) => s.effect === 'Allow' && coversKey(s, input.keyArn)
         && [...A.ALL_KEY_ACTIONS].some((a) => coversAction(s, a)));
-      if (mentionsKey) named.set(k.arn, { principal: k.arn, label: k.label, kind: 'aws', account: input.account, statements: k.statements });
+      if (mentionsKey) named.set(k.arn, { principal: k.arn, label: k.label, kind: 'aws', account: input.account, statements: k.parsed });
     }
   }
   return [...everyone, ...accounts.values(), ...named.values(), ...services.values(), ...others.values()];
@@ -223,8 +225,9 @@ function rowsOf(input: ReportInput): Row[] {
 
 /** Builds the report (pure). */
 export function accessReport(input: ReportInput): AccessReportJson {
-  const rows = rowsOf(input);
-  const full = rows.map((r) => ({ r, cells: OPERATIONS.map((op) => cell(input, r, op)) }));
+  const parsed: Parsed = { input, keyPolicy: parsePolicy({ Statement: input.keyPolicy }) };
+  const rows = rowsOf(parsed);
+  const full = rows.map((r) => ({ r, cells: OPERATIONS.map((op) => cell(parsed, r, op)) }));
   const shown = OPERATIONS.map((op, i) => !op.optional || full.some(({ cells }) => cells[i].access !== 'none'));
   return {
     key: input.key,

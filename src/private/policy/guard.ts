@@ -54,8 +54,12 @@ export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
     const what = n.element === 'NotAction' ? 'every action it does not list (use and CreateGrant included)' : 'every principal it does not list';
     errors.push(`${o.subject}: ${describe(n.statement)} is an Allow with ${n.element}, which allows ${what}. SecureKey refuses ${n.element} in an Allow: name the ${n.element === 'NotAction' ? 'actions' : 'principals'}.`);
   }
-  for (const e of E.findExposures(statements, { account: o.account })) {
+  const exposures = E.findExposures(statements, { account: o.account });
+  // A wildcard principal open to other accounts lets their services in too: one message says it.
+  const open = new Set(exposures.filter((e) => e.outsider === 'other-account').map((e) => e.statement.id));
+  for (const e of exposures) {
     if (e.statement.principals?.not) continue; // reported above
+    if (e.outsider === 'service' && open.has(e.statement.id)) continue;
     switch (e.outsider) {
       case 'other-account':
         errors.push(`${o.subject}: ${describe(e.statement)} allows a wildcard principal that principals of any account can satisfy (${shortList(e.actions)}${witnessText(e)}). `

@@ -37,8 +37,9 @@ function arnMatch(pattern: string, value: string): boolean {
   if (pattern === '*') return true;
   const p = arnParts(pattern);
   const v = arnParts(value);
-  // A value that is not a six-part ARN (a placeholder such as `${Topic}`) is compared as a whole.
-  if (p.length !== 6 || v.length !== 6) return glob(pattern, value);
+  // A value that is not an ARN (a placeholder such as `${Topic}`) is compared as a whole.
+  if (!pattern.startsWith('arn:') || !value.startsWith('arn:')) return glob(pattern, value);
+  if (p.length !== 6 || v.length !== 6) return false;
   return p.every((part, i) => glob(part, v[i]));
 }
 

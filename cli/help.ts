@@ -48,7 +48,7 @@ Options:
   -k, --key KEY           KMS key id, key ARN, alias name (alias/NAME) or alias ARN (required)
   -c, --context K=V       encryption-context pair bound to the message (repeat for more pairs)
   -o, --output FILE       where to write the message (default: standard output, never a terminal)
-  -f, --force             replace FILE if it exists
+  -f, --force             replace FILE (or a symbolic link at FILE) if it exists
       --signed            add an ECDSA P-384 signature (suite 0x0578; default 0x0478, unsigned)
       --frame-length N    plaintext bytes per frame (default 262144)
   -q, --quiet             no progress bar and no summary line
@@ -69,13 +69,14 @@ ${EXIT_CODES}`,
 Decrypts one AWS Encryption SDK message (ours, the AWS Encryption CLI's or any SDK's, format v2 with key
 commitment) from INPUT (a file; standard input if "-" or left out). The plaintext goes to a temporary
 file and reaches FILE (or standard output) only after every frame and the signature verified: on any
-failure nothing is written, FILE is untouched, and the exit code is not 0.
+failure nothing is written, FILE is untouched, and the exit code is not 0. For standard output the
+temporary file has no name (nothing is left behind even if the process is killed).
 
 Options:
   -k, --key KEY           the KMS key that may decrypt it: key id, key ARN, alias name or alias ARN (required)
   -c, --context K=V       a pair the message's encryption context must contain (repeat for more)
   -o, --output FILE       where to write the plaintext, mode 0600 (default: standard output)
-  -f, --force             replace FILE if it exists
+  -f, --force             replace FILE (or a symbolic link at FILE) if it exists
   -q, --quiet             no progress bar and no summary line
   -h, --help              this help
 

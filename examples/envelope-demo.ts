@@ -117,10 +117,10 @@ async function main(): Promise<void> {
   const without = uncached.provider.calls;
   console.log(`\nKMS calls: ${withCache} with cache vs ${without} without (${Math.round(100 * (1 - withCache / without))}% fewer)`);
 
-  // Someone else uses the key directly; the audit flags them.
+  // Someone else uses the key directly; the usage report flags them.
   await kms.withCaller(STRANGER).generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256' });
   const report = await cached.handler({ operation: 'usageReport', lookbackMinutes: 60 }) as KeyUsageReport;
-  console.log(`\nAudit of the last hour (${report.totals.events} CloudTrail events, ${report.complete ? 'complete' : 'incomplete'}): who used the key`);
+  console.log(`\nUsage report of the last hour (${report.totals.events} CloudTrail events, ${report.complete ? 'complete' : 'incomplete'}): who used the key`);
   for (const p of report.principals) {
     const ops = Object.entries(p.operations).map(([op, u]) => `${op} ${u.count}`).join(', ');
     console.log(`  ${p.expected === false ? '!' : ' '} ${p.principal.padEnd(52)} ${String(p.count).padStart(4)} calls  (${ops})`);

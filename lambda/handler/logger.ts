@@ -68,7 +68,7 @@ export const MAX_LOGGED_CONTEXT_KEYS = 32;
 export const MAX_LOGGED_PRINCIPALS = 50;
 /**
  * The words the envelope function's metric filter patterns start with (src/private/envelope-settings.ts,
- * AUDIT_FINDING_PATTERNS; a test keeps the two in step). Case-sensitive, as CloudWatch Logs regex is.
+ * USAGE_REPORT_FINDING_PATTERNS; a test keeps the two in step). Case-sensitive, as CloudWatch Logs regex is.
  */
 export const METRIC_FILTER_TOKENS = ['usageReport', 'operation', 'outcome'] as const;
 /** Key names logged as they are: short, from a plain character set, and free of the tokens above. */

@@ -55,6 +55,13 @@ export interface KmsKeyProviderCommonOptions {
    * replicas in other regions.
    */
   readonly keyId: string;
+  /**
+   * The key ARN an alias (or bare key id) in `keyId` must resolve to. KMS names the key it used in
+   * every answer; with this set, an answer from any other key (an administrator pointed the alias
+   * at another key) is refused before its data key is used.
+   * @default - whatever key the alias points to at the time of each call
+   */
+  readonly expectedKeyArn?: string;
   /** Grant tokens passed on every call. @default - none */
   readonly grantTokens?: readonly string[];
   /** Decrypt data keys of any KMS key (filtered), not only `keyId`. @default - only `keyId` */
@@ -167,6 +174,8 @@ export class KmsKeyProviderBase implements KeyProvider {
   public readonly keyId: string;
   public readonly grantTokens?: readonly string[];
   public readonly discovery?: KmsDiscoveryOptions;
+  /** The key ARN `keyId` must resolve to, when pinned. */
+  public readonly expectedKeyArn?: string;
   private readonly counters: KmsCallStats = { generateDataKey: 0, decrypt: 0, reEncrypt: 0, failures: 0 };
   /** The key ARN KMS reported, once a call succeeded (useful when `keyId` is an alias or bare id). */
   private learnedArn?: string;
@@ -184,7 +193,16 @@ export class KmsKeyProviderBase implements KeyProvider {
     if (options.discovery !== undefined && (typeof options.discovery.region !== 'string' || options.discovery.region.length === 0)) {
       throw new ConfigurationError('discovery.region is required: the region the KMS client calls.');
     }
+    if (options.expectedKeyArn !== undefined) {
+      if (parseKmsArn(options.expectedKeyArn)?.resourceType !== 'key') {
+        throw new ConfigurationError(`expectedKeyArn '${String(options.expectedKeyArn)}' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID).`);
+      }
+      if (parseKmsArn(options.keyId)?.resourceType === 'key' && options.keyId !== options.expectedKeyArn) {
+        throw new ConfigurationError(`keyId ${options.keyId} and expectedKeyArn ${options.expectedKeyArn} name different keys.`);
+      }
+    }
     this.keyId = options.keyId;
+    this.expectedKeyArn = options.expectedKeyArn;
     this.grantTokens = options.grantTokens ? Object.freeze([...options.grantTokens]) : undefined;
     this.discovery = options.discovery;
   }
@@ -279,6 +297,7 @@ export class KmsKeyProviderBase implements KeyProvider {
       if (d.accountIds && !d.accountIds.includes(arn.accountId)) return false;
       return arn.region === d.region || isMultiRegionKeyIdentifier(edk.providerInfo);
     }
+    if (this.expectedKeyArn !== undefined) return mrkMatch(this.expectedKeyArn, edk.providerInfo);
     const configured = parseKmsArn(this.keyId);
     if (configured?.resourceType === 'key') return mrkMatch(this.keyId, edk.providerInfo);
     if (configured?.resourceType === 'alias') {
@@ -298,6 +317,8 @@ export class KmsKeyProviderBase implements KeyProvider {
   }
 
   private sameKey(requested: string, answered: string): boolean {
+    // A pinned alias (or key id) must resolve to exactly the expected key.
+    if (requested === this.keyId && this.expectedKeyArn !== undefined) return answered === this.expectedKeyArn;
     if (requested === answered) return true;
     const requestedArn = parseKmsArn(requested);
     if (requestedArn?.resourceType === 'key') return false;
@@ -310,7 +331,8 @@ export class KmsKeyProviderBase implements KeyProvider {
       throw new KmsError('MalformedResponse', `KMS ${operation} returned key id ${String(keyId)}, not a key ARN.`);
     }
     if (!this.sameKey(this.keyId, keyId)) {
-      throw new KmsError('MalformedResponse', `KMS ${operation} answered for key ${keyId} instead of ${this.keyId}.`);
+      const pinned = this.expectedKeyArn !== undefined ? ` (expected ${this.expectedKeyArn}: has ${this.keyId} been pointed at another key?)` : '';
+      throw new KmsError('MalformedResponse', `KMS ${operation} answered for key ${keyId} instead of ${this.keyId}${pinned}.`);
     }
     this.learnedArn = keyId;
     return keyId;

@@ -11,7 +11,7 @@ export class UsageReportThrottledError extends SecureKeyError {
     super(
       'UsageReportThrottledError',
       `CloudTrail LookupEvents was throttled ${attempts} times in a row (limit: 2 requests per second per account and Region, shared by all callers). `
-        + 'Retry later, audit a shorter window, or run fewer audits at once; for large windows query a trail\'s logs (Athena or CloudTrail Lake) instead.',
+        + 'Retry later, report on a shorter window, or run fewer usage reports at once; for large windows query a trail\'s logs (Athena or CloudTrail Lake) instead.',
       options,
     );
     this.attempts = attempts;

@@ -19,7 +19,7 @@ export interface RequestRateLimiterOptions {
 
 /**
  * Spaces request starts at least `1000 / requestsPerSecond` ms apart. Slots are reserved
- * synchronously, so concurrent callers (several audits in one container) queue rather than burst.
+ * synchronously, so concurrent callers (several usage reports in one container) queue rather than burst.
  */
 export class RequestRateLimiter {
   public readonly intervalMs: number;

@@ -117,7 +117,7 @@ export interface KeyUsageReport {
 export function summarizeKeyUsage(events: Iterable<KeyEventInput>, options: SummarizeKeyUsageOptions): KeyUsageReport {
   const { keyArn, window } = options;
   if (typeof keyArn !== 'string' || keyArn.length === 0) {
-    throw new ConfigurationError('summarizeKeyUsage: keyArn must be the ARN of the KMS key to audit, got an empty value.');
+    throw new ConfigurationError('summarizeKeyUsage: keyArn must be the ARN of the KMS key to report on, got an empty value.');
   }
   if (!(window?.start instanceof Date) || !(window?.end instanceof Date) || isNaN(window.start.getTime()) || isNaN(window.end.getTime())) {
     throw new ConfigurationError('summarizeKeyUsage: window.start and window.end must be valid Dates.');
@@ -242,7 +242,7 @@ function describeTruncation(t: NonNullable<LookupStats['truncated']>, window: { 
     reason: t.reason,
     ...(coveredFrom ? { coveredFrom } : {}),
     message: `Incomplete: ${what} before CloudTrail returned every event since ${window.start.toISOString()}; the report covers ${covered}. `
-      + 'Raise maxPages/maxEvents, audit a shorter window, or query a trail\'s logs for long windows.',
+      + 'Raise maxPages/maxEvents, report on a shorter window, or query a trail\'s logs for long windows.',
   };
 }
 

@@ -43,6 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 60_000,
       collectCoverage: false,
+      // With SECUREKEY_TEMPLATES_OUT set, every template a test synthesizes is written there for cfn-lint.
+      setupFilesAfterEnv: ['<rootDir>/test/support/template-out.ts'],
     },
   },
 
@@ -51,7 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'bench'],
   },
 
-  gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/'],
+  gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/', '/test-templates/'],
 });
 
 // (See devDeps:) projen's eslint component adds this resolver unpinned, so pin it after construction.
@@ -85,7 +87,8 @@ new javascript.TypescriptConfig(project, {
 });
 
 // The esbuild metafiles beside the bundles are for bench/ and the bundle tests, not for users.
-for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/', '/assets/*.meta.json']) {
+for (const pattern of ['/lambda/', '/cli/', '/examples/', '/bench/', '/.ci/', '/assets/*.meta.json', '/scripts/', '/test-templates/',
+  '/.cfnlintrc', '/cfn-lint-suppressions.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -129,6 +132,13 @@ demo.spawn(bundleCli);
 demo.exec(`${tsNode} examples/synth.ts`);
 demo.exec(`${tsNode} examples/cli-demo.ts`);
 demo.exec(`${tsNode} examples/envelope-demo.ts`);
+
+// cfn-lint over every template the tests synthesize (scripts/cfn-lint.mjs; .ci/run calls it after the tests).
+project.addTask('cfn-lint', {
+  description: 'Lint every CloudFormation template the tests and examples synthesize with cfn-lint',
+  exec: 'node scripts/cfn-lint.mjs',
+  receiveArgs: true,
+});
 
 project.addTask('bench', {
   description: 'Benchmarks (ratios against baselines measured in the same run); never part of npm test',

@@ -18,7 +18,7 @@ import {
   SIGNED_SUITE_CONTEXT_KEY,
 } from './private/envelope-settings';
 import { SecureKeyConfigError } from './private/validation';
-import { SecureKey } from './secure-key';
+import type { SecureKey } from './secure-key';
 
 /** The algorithm suite of new messages (AWS Encryption SDK message format v2, committing suites only). */
 export enum EnvelopeAlgorithmSuite {

@@ -9,7 +9,8 @@
 // on any error, on any warning not listed in cfn-lint-suppressions.json (each entry there says why), and
 // when the tests that synthesize the templates fail. Without cfn-lint on PATH it prints why it skipped
 // and exits 0. cfn-lint's own settings (regions) are in .cfnlintrc.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * EnvelopeFunction stacks, SecureKey's own stacks, and the service catalogue apps (test/catalogue,
  * when present). Tests that build deliberately bad policies for the checks (test/checks) are not here.
  */
-const TEST_SCOPE = ['test/audit', 'test/replicas', 'test/envelope-function', 'test/secure-key', 'test/catalogue', 'test/readme.test.ts'];
+const TEST_SCOPE = ['test/audit', 'test/replicas', 'test/envelope-function', 'test/secure-key', 'test/catalogue'];
 const DEFAULT_OUT = path.join(root, 'test-templates');
 const SUPPRESSIONS_FILE = path.join(root, 'cfn-lint-suppressions.json');
 
@@ -30,7 +31,10 @@ function fail(message) {
   process.exit(1);
 }
 
-/** Suppressions: `{ rule, message (regex), reason, template? (regex on the file name) }`, each with a reason. */
+/**
+ * Suppressions: `{ rule, message (regex), resourceType?, template? (regex on the file name), reason }`,
+ * each with a reason.
+ */
 function loadSuppressions(file = SUPPRESSIONS_FILE) {
   const entries = JSON.parse(fs.readFileSync(file, 'utf8')).suppressions;
   if (!Array.isArray(entries)) fail(`${path.relative(root, file)}: expected { "suppressions": [...] }`);
@@ -53,9 +57,20 @@ function loadExclusions(file = SUPPRESSIONS_FILE) {
   });
 }
 
+const templates = new Map();
+
+/** The CloudFormation type of the resource a finding points at (`Resources/<id>/...`), if any. */
+function resourceTypeOf(finding) {
+  const [section, id] = finding.Location?.Path ?? [];
+  if (section !== 'Resources' || typeof id !== 'string') return undefined;
+  if (!templates.has(finding.Filename)) templates.set(finding.Filename, JSON.parse(fs.readFileSync(path.resolve(root, finding.Filename), 'utf8')));
+  return templates.get(finding.Filename).Resources?.[id]?.Type;
+}
+
 /** The suppression that covers a finding, if any. */
 function suppressionFor(finding, suppressions) {
   return suppressions.find((s) => s.rule === finding.Rule.Id && s.messageRe.test(finding.Message)
+    && (s.resourceType === undefined || s.resourceType === resourceTypeOf(finding))
     && (s.templateRe === undefined || s.templateRe.test(path.basename(finding.Filename))));
 }
 
@@ -70,6 +85,7 @@ function synthesizeTemplates(outDir) {
   fs.mkdirSync(outDir, { recursive: true });
   const scope = TEST_SCOPE.filter((p) => fs.existsSync(path.join(root, p)));
   console.log(`cfn-lint: synthesizing templates with jest ${scope.join(' ')}`);
+  const started = Date.now();
   const jest = path.join(root, 'node_modules', '.bin', 'jest');
   const r = spawnSync(jest, [...scope, '--ci', '--silent', '--reporters=summary'], {
     cwd: root,
@@ -82,26 +98,48 @@ function synthesizeTemplates(outDir) {
     process.stderr.write(r.stderr ?? '');
     fail(`the tests that synthesize the templates failed (exit ${r.status}); not linting a partial set`);
   }
+  console.log(`cfn-lint: tests synthesized in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function lint(files) {
-  // One cfn-lint process per batch: its start-up (loading the resource specifications) dominates.
-  const findings = [];
-  const batch = 200;
-  for (let i = 0; i < files.length; i += batch) {
-    const r = spawnSync('cfn-lint', ['--format', 'json', '--non-zero-exit-code', 'none', '--', ...files.slice(i, i + batch)], {
-      cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+/** Runs one cfn-lint process over `files` and resolves to its findings. */
+function lintBatch(files) {
+  return new Promise((resolve) => {
+    const child = spawn('cfn-lint', ['--format', 'json', '--non-zero-exit-code', 'none', '--', ...files], { cwd: root });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('close', (code) => {
+      if (code !== 0) {
+        process.stderr.write(Buffer.concat(err));
+        fail(`cfn-lint exited ${code}`);
+      }
+      resolve(JSON.parse(Buffer.concat(out).toString('utf8') || '[]'));
     });
-    if (r.status !== 0) {
-      process.stderr.write(r.stderr ?? '');
-      fail(`cfn-lint exited ${r.status}`);
-    }
-    findings.push(...JSON.parse(r.stdout || '[]'));
-  }
-  return findings;
+  });
 }
 
-function main() {
+/**
+ * Lints `files` in as many cfn-lint processes as there are CPUs (at most 4): each process loads the
+ * resource specifications once and then takes a share of the templates.
+ */
+async function lint(files) {
+  const workers = Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length, files.length));
+  const shares = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
+  return (await Promise.all(shares.map(lintBatch))).flat();
+}
+
+/** One file per distinct template: the writer names files `<test>__<stack>__<content hash>.template.json`. */
+function distinctTemplates(files) {
+  const byHash = new Map();
+  for (const f of files) {
+    const hash = /__([0-9a-f]{12})\.template\.json$/.exec(f)?.[1] ?? f;
+    if (!byHash.has(hash)) byHash.set(hash, f);
+  }
+  return [...byHash.values()];
+}
+
+async function main() {
   const args = process.argv.slice(2);
   const version = cfnLintVersion();
   if (version === undefined) {
@@ -119,16 +157,19 @@ function main() {
     fail(`unknown arguments: ${args.join(' ')} (use no arguments, or --templates DIR)`);
   }
   const exclusions = loadExclusions();
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).sort().filter((f) => {
+  const written = fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).sort();
+  const files = distinctTemplates(written.filter((f) => {
     const excluded = exclusions.find((e) => e.templateRe.test(f));
     if (excluded !== undefined) excluded.used += 1;
     return excluded === undefined;
-  }).map((f) => path.join(dir, f));
+  })).map((f) => path.join(dir, f));
   if (files.length === 0) fail(`no *.template.json in ${path.relative(root, dir) || dir}: nothing was synthesized`);
   for (const e of exclusions) console.log(`cfn-lint: not linted: ${e.used} template(s) matching ${e.template}: ${e.reason}`);
 
   const suppressions = loadSuppressions();
-  const findings = lint(files);
+  const started = Date.now();
+  const findings = await lint(files);
+  const seconds = Math.round((Date.now() - started) / 1000);
   let errors = 0;
   let warnings = 0;
   let suppressed = 0;
@@ -149,10 +190,10 @@ function main() {
   for (const s of suppressions) {
     console.log(`cfn-lint: suppressed ${s.used} x ${s.rule} (${s.message}): ${s.reason}`);
   }
-  console.log(`cfn-lint: ${version}, templates in ${path.relative(root, dir) || dir}`);
+  console.log(`cfn-lint: ${version}, ${files.length} distinct of ${written.length} templates in ${path.relative(root, dir) || dir}, linted in ${seconds} s`);
   console.log(`cfn-lint: ${files.length} templates, ${errors} errors, ${warnings} warnings`);
   if (suppressed > 0) console.log(`cfn-lint: ${suppressed} warnings suppressed (cfn-lint-suppressions.json)`);
   return errors > 0 || warnings > 0 ? 1 : 0;
 }
 
-process.exit(main());
+process.exit(await main());

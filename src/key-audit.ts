@@ -16,7 +16,7 @@ import {
   METRIC_NAMESPACE, SENSITIVE_KEY_EVENTS, sensitiveEventPattern, USAGE_REPORT_CONTEXT_KEY,
 } from './private/audit';
 import { createAuditKey, isSecureKey } from './private/audit-key';
-import { auditSettings, AuditSettings } from './private/audit-settings';
+import { checkAuditProps, CheckedAuditProps } from './private/audit-props';
 import { createTrail, CreatedTrail } from './private/audit-trail';
 import { recordCompliance } from './private/compliance';
 import type { SecureKey } from './secure-key';
@@ -75,8 +75,9 @@ export interface KeyAuditOptions {
    * `s3:GetBucketAcl` and `s3:PutObject` (KeyAudit adds both, with `aws:SourceArn`, to a bucket of this
    * app; an imported bucket's policy is its owner's).
    *
-   * @default - a bucket is created: public access blocked, TLS enforced, versioned, server access logs
-   * to a second bucket, log files expire after `logFileExpiration`
+   * @default - a bucket is created: ACLs disabled, public access blocked, TLS enforced, versioned, server
+   * access logs to a second bucket (ACLs disabled too; the S3 logging service writes by bucket policy), log
+   * files expire after `logFileExpiration`
    */
   readonly trailBucket?: s3.IBucket;
 
@@ -209,7 +210,7 @@ export class KeyAudit extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyAuditProps) {
     super(scope, id);
-    const settings = auditSettings(this, props);
+    const settings = checkAuditProps(this, props);
     this.keys = [...props.keys];
     // The audit key is never an audited key, so alarms survive DisableKey/ScheduleKeyDeletion.
     this.encryptionKey = props.encryptionKey ?? createAuditKey(this, 'AuditKey',
@@ -279,7 +280,7 @@ export class KeyAudit extends Construct {
   }
 
   /** A metric filter and alarm per audited key, and CIS's account-wide one when asked for. */
-  private createAlarms(settings: AuditSettings, alarmsUnset: boolean, alarmAction: cloudwatch.IAlarmAction): void {
+  private createAlarms(settings: CheckedAuditProps, alarmsUnset: boolean, alarmAction: cloudwatch.IAlarmAction): void {
     const path = this.node.path;
     const metricPrefix = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
     if (this.logGroup !== undefined && settings.keyAlarms) {

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { CreatedTrailSettings } from './audit-settings';
+import type { CreatedTrailSettings } from './audit-props';
 import type { SecureKey } from '../secure-key';
 
 /** Where the trail bucket's server access logs go in the access-log bucket. */

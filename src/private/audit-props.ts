@@ -21,7 +21,7 @@ export interface CreatedTrailSettings {
 }
 
 /** KeyAudit's props after validation, with their defaults filled in. */
-export interface AuditSettings {
+export interface CheckedAuditProps {
   /** The existing trail's ARN, or undefined when KeyAudit creates the trail. */
   readonly existingTrailArn?: string;
   /** Set when KeyAudit creates the trail. */
@@ -42,7 +42,7 @@ const TRAIL_ARN = /^arn:[a-z-]+:cloudtrail:[a-z0-9-]+:\d{12}:trail\/.+$/;
 const KMS_EVENT_NAME = /^[A-Z][A-Za-z]+$/;
 
 /** Checks `props` of the KeyAudit `scope` and returns what the constructor builds from. */
-export function auditSettings(scope: Construct, props: KeyAuditProps): AuditSettings {
+export function checkAuditProps(scope: Construct, props: KeyAuditProps): CheckedAuditProps {
   const path = scope.node.path;
   const fail = (prop: string, problem: string, received: string, allowed: string): SecureKeyConfigError =>
     new SecureKeyConfigError(`KeyAudit ${path}: '${prop}' ${problem}. Received: ${received}. Allowed: ${allowed}.`);

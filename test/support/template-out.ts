@@ -11,12 +11,12 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Stage } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 
 export const TEMPLATES_OUT_ENV = 'SECUREKEY_TEMPLATES_OUT';
 
-/** The file name a synthesized template is written under (pure, for the test of this helper). */
+/** The file name a synthesized template is written under (pure). */
 export function templateFileName(testPath: string, artifactId: string, templateJson: string): string {
   const testPart = path.relative(path.join(__dirname, '..', '..'), testPath).replace(/\.test\.ts$/, '').replace(/[^A-Za-z0-9.-]+/g, '_');
   const hash = createHash('sha256').update(templateJson).digest('hex').slice(0, 12);
@@ -37,14 +37,14 @@ export function writeTemplates(assembly: CloudAssembly, dir: string, testPath: s
 }
 
 const outDir = process.env[TEMPLATES_OUT_ENV];
-const marker = Symbol.for('cdk-secure-key.templateOut');
-const proto = Stage.prototype as unknown as Record<symbol, boolean> & { synth: Stage['synth'] };
-if (outDir !== undefined && outDir !== '' && !proto[marker]) {
+if (outDir !== undefined && outDir !== '') {
+  // Loaded only when templates are written: most test files (lambda/, cli/) never load aws-cdk-lib.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const proto = (require('aws-cdk-lib') as typeof import('aws-cdk-lib')).Stage.prototype;
   const original = proto.synth;
   proto.synth = function synthAndWrite(this: Stage, ...args: Parameters<Stage['synth']>) {
     const assembly = original.apply(this, args);
     writeTemplates(assembly, outDir, expect.getState().testPath ?? 'unknown');
     return assembly;
   };
-  proto[marker] = true;
 }

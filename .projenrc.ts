@@ -61,6 +61,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 60_000,
       collectCoverage: false,
+      // With SECUREKEY_TEMPLATES_OUT set, every template a test synthesizes is written there for cfn-lint.
+      setupFilesAfterEnv: ['<rootDir>/test/support/template-out.ts'],
     },
   },
 
@@ -69,7 +71,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'examples', 'bench'],
   },
 
-  gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/'],
+  gitignore: ['/assets/', 'cdk.out/', '/.local-kms/', '/bench/results/', '/test-templates/'],
   // The package is an allow-list (`files`, below), not an ignore list.
   npmignoreEnabled: false,
 });
@@ -166,6 +168,13 @@ demo.spawn(bundleCli);
 demo.exec(`${tsNode} examples/synth.ts`);
 demo.exec(`${tsNode} examples/cli-demo.ts`);
 demo.exec(`${tsNode} examples/envelope-demo.ts`);
+
+// cfn-lint over every template the tests synthesize (scripts/cfn-lint.mjs; .ci/run calls it after the tests).
+project.addTask('cfn-lint', {
+  description: 'Lint every CloudFormation template the tests and examples synthesize with cfn-lint',
+  exec: 'node scripts/cfn-lint.mjs',
+  receiveArgs: true,
+});
 
 project.addTask('bench', {
   description: 'Benchmarks (ratios against baselines measured in the same run); never part of npm test',

@@ -17,7 +17,7 @@ import {
   SIGNED_SUITE_CONTEXT_KEY, USAGE_REPORT_ACTIONS, USAGE_REPORT_FINDING_DESCRIPTIONS, USAGE_REPORT_FINDING_PATTERNS, UsageReportFinding,
 } from './private/envelope-settings';
 import { constructError, SecureKeyConfigError } from './private/validation';
-import { SecureKey } from './secure-key';
+import type { SecureKey } from './secure-key';
 
 /** The algorithm suite of new messages (AWS Encryption SDK message format v2, committing suites only). */
 export enum EnvelopeAlgorithmSuite {

@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,12 +12,14 @@ import { Construct, IConstruct } from 'constructs';
 import { EnvelopeFunction } from './envelope-function';
 import { serviceDataKeyStatement } from './key-policy';
 import {
-  auditComplianceRecords, CIS_KEY_DISABLE_OR_DELETE_PATTERN, DISABLE_OR_DELETE_EVENTS, EMAIL_PATTERN, keyDisableOrDeletePattern,
-  LOG_GROUP_NAME_PATTERN, METRIC_NAMESPACE, SENSITIVE_KEY_EVENTS, sensitiveEventPattern, trailNameProblem, USAGE_REPORT_CONTEXT_KEY,
+  auditComplianceRecords, CIS_KEY_DISABLE_OR_DELETE_PATTERN, DISABLE_OR_DELETE_EVENTS, keyDisableOrDeletePattern,
+  METRIC_NAMESPACE, SENSITIVE_KEY_EVENTS, sensitiveEventPattern, USAGE_REPORT_CONTEXT_KEY,
 } from './private/audit';
+import { createAuditKey, isSecureKey } from './private/audit-key';
+import { checkAuditProps, CheckedAuditProps } from './private/audit-props';
+import { createTrail, CreatedTrail } from './private/audit-trail';
 import { recordCompliance } from './private/compliance';
-import { Described, PropChecker, SecureKeyConfigError } from './private/validation';
-import { SecureKey } from './secure-key';
+import type { SecureKey } from './secure-key';
 
 /** A scheduled key-usage report (the envelope Lambda's `audit` operation, from CloudTrail). */
 export interface KeyUsageReportOptions {
@@ -73,8 +75,9 @@ export interface KeyAuditOptions {
    * `s3:GetBucketAcl` and `s3:PutObject` (KeyAudit adds both, with `aws:SourceArn`, to a bucket of this
    * app; an imported bucket's policy is its owner's).
    *
-   * @default - a bucket is created: public access blocked, TLS enforced, versioned, server access logs
-   * to a second bucket, log files expire after `logFileExpiration`
+   * @default - a bucket is created: ACLs disabled, public access blocked, TLS enforced, versioned, server
+   * access logs to a second bucket (ACLs disabled too; the S3 logging service writes by bucket policy), log
+   * files expire after `logFileExpiration`
    */
   readonly trailBucket?: s3.IBucket;
 
@@ -203,302 +206,124 @@ export class KeyAudit extends Construct {
   /** The EventBridge rule on the keys' sensitive events, if created. */
   public readonly eventRule?: events.Rule;
   /** The scheduled usage reports, one per key. */
-  public readonly usageReports: EnvelopeFunction[] = [];
+  public readonly usageReports: EnvelopeFunction[];
 
   constructor(scope: Construct, id: string, props: KeyAuditProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const path = this.node.path;
-    const fail = (prop: string, problem: string, received: string, allowed: string): SecureKeyConfigError =>
-      new PropChecker('KeyAudit', path).error(prop, problem, new Described(received), allowed);
-
-    // ---- validation, before any resource ----
-    if (props.keys.length === 0) throw fail('keys', 'is empty', '[]', 'one or more keys to audit');
-    for (const key of props.keys) {
-      if (key instanceof kms.Alias) {
-        throw fail('keys', 'contains an alias', `the alias ${key.node.path}`, 'keys only: CloudTrail names the key ARN in its records, not the alias');
-      }
-      const region = Token.isUnresolved(key.keyArn) ? undefined : Arn.split(key.keyArn, ArnFormat.SLASH_RESOURCE_NAME).region;
-      if (region !== undefined && !Token.isUnresolved(stack.region) && region !== stack.region) {
-        throw fail('keys', 'contains a key of another region', key.keyArn,
-          `keys of ${stack.region}, this stack's region (KMS events reach EventBridge in the key's region; audit each region in a stack there)`);
-      }
-    }
-    const existing = props.existingTrailArn;
-    if (existing !== undefined && !Token.isUnresolved(existing) && !/^arn:[a-z-]+:cloudtrail:[a-z0-9-]+:\d{12}:trail\/.+$/.test(existing)) {
-      throw fail('existingTrailArn', 'is not a trail ARN', `'${existing}'`, 'arn:<partition>:cloudtrail:<region>:<account>:trail/<name>');
-    }
-    if (existing === undefined) {
-      const createdOnly: Array<[string, unknown]> = [['existingTrailLogGroup', props.existingTrailLogGroup]];
-      for (const [name, value] of createdOnly) {
-        if (value !== undefined) throw fail(name, 'needs existingTrailArn', 'no existingTrailArn', 'set existingTrailArn too, or remove it (a created trail has its own log group)');
-      }
-    } else {
-      const trailOnly: Array<[string, unknown]> = [['trailName', props.trailName], ['trailBucket', props.trailBucket],
-        ['logFileExpiration', props.logFileExpiration], ['logGroupName', props.logGroupName], ['logRetention', props.logRetention]];
-      const set = trailOnly.filter(([, v]) => v !== undefined).map(([n]) => n);
-      if (set.length > 0) {
-        throw fail(set[0], 'configures a created trail, but existingTrailArn is set', `${set.join(', ')} with existingTrailArn`,
-          `remove ${set.join(', ')}, or remove existingTrailArn to create a trail`);
-      }
-    }
-    const trailName = props.trailName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
-    if (existing === undefined) {
-      if (Token.isUnresolved(trailName)) {
-        throw fail('trailName', 'is a token', trailName, 'a name known at synth: the audit key\'s policy names the trail, and a generated name would make the key and the trail depend on each other');
-      }
-      const problem = trailNameProblem(trailName);
-      if (problem !== undefined) {
-        throw fail('trailName', `is not a valid trail name (it ${problem})`, `'${trailName}'`, '3 to 128 letters, digits, ., _ and -, starting and ending with a letter or digit, no two of ., _, - in a row');
-      }
-    }
-    const logGroupName = props.logGroupName ?? `/securekey/audit/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    if (existing === undefined && (Token.isUnresolved(logGroupName) || !LOG_GROUP_NAME_PATTERN.test(logGroupName))) {
-      throw fail('logGroupName', Token.isUnresolved(logGroupName) ? 'is a token' : 'is not a valid log group name', logGroupName,
-        '1 to 512 characters from a-z A-Z 0-9 . - _ / # known at synth (the audit key\'s policy names the log group)');
-    }
-    const expiration = props.logFileExpiration ?? Duration.days(365);
-    const expirationDays = expiration.toDays({ integral: false });
-    if (!Token.isUnresolved(expirationDays) && (!Number.isInteger(expirationDays) || expirationDays < 1)) {
-      throw fail('logFileExpiration', 'is out of range', expiration.toHumanString(), 'a whole number of days, at least 1');
-    }
-    if (props.encryptionKey !== undefined) {
-      const ek = props.encryptionKey;
-      if (props.keys.includes(ek)) {
-        throw fail('encryptionKey', 'is one of the audited keys', ek.node.path,
-          'a separate key: the alarm topic and the trail must still work when an audited key is disabled or pending deletion');
-      }
-      if (ek.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || ek.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
-        throw fail('encryptionKey', 'is not a symmetric encryption key', `${ek.keySpec} / ${ek.keyUsage}`,
-          'a SecureKey with the default keySpec and keyUsage (CloudTrail, CloudWatch Logs and SNS encrypt only with those)');
-      }
-    }
-    const emails = props.alarmEmails ?? [];
-    for (const e of emails) {
-      if (!Token.isUnresolved(e) && !EMAIL_PATTERN.test(e)) throw fail('alarmEmails', 'contains a value that is not an e-mail address', `'${e}'`, 'addresses such as security@example.com');
-    }
-    const hasLogGroup = existing === undefined || props.existingTrailLogGroup !== undefined;
-    const wantAlarms = props.alarms ?? true;
-    const accountWide = props.cisAccountWideAlarm ?? false;
-    if (accountWide && !hasLogGroup) {
-      throw fail('cisAccountWideAlarm', 'needs a log group to filter', 'true with existingTrailArn and no existingTrailLogGroup',
-        'set existingTrailLogGroup to the log group the existing trail delivers to, or let KeyAudit create the trail');
-    }
-    if (props.alarms === true && !hasLogGroup) {
-      throw fail('alarms', 'needs a log group to filter', 'true with existingTrailArn and no existingTrailLogGroup',
-        'set existingTrailLogGroup, or leave alarms unset (then only the event rule notifies)');
-    }
-    const extraEvents = props.additionalEventNames ?? [];
-    for (const name of extraEvents) {
-      if (!Token.isUnresolved(name) && !/^[A-Z][A-Za-z]+$/.test(name)) {
-        throw fail('additionalEventNames', 'contains a value that is not a KMS API name', `'${name}'`, 'CloudTrail event names such as RetireGrant or CreateAlias (no kms: prefix)');
-      }
-    }
-    if (props.eventRules === false && extraEvents.length > 0) {
-      throw fail('additionalEventNames', 'needs the event rule, which eventRules turns off', 'eventRules: false', 'remove additionalEventNames or set eventRules to true (or leave it unset)');
-    }
-    const reportKeys: SecureKey[] = [];
-    if (props.usageReport !== undefined) {
-      for (const key of props.keys) {
-        if (!(key instanceof SecureKey) || key.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || key.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
-          throw fail('usageReport', 'needs symmetric encryption SecureKeys', key.node.path,
-            'audited keys that are SecureKeys with the default keySpec and keyUsage (the report runs in an EnvelopeFunction), or no usageReport');
-        }
-        reportKeys.push(key);
-      }
-    }
-
+    const settings = checkAuditProps(this, props);
     this.keys = [...props.keys];
+    // The audit key is never an audited key, so alarms survive DisableKey/ScheduleKeyDeletion.
+    this.encryptionKey = props.encryptionKey ?? createAuditKey(this, 'AuditKey',
+      `Encrypts the CloudTrail logs, log group and alarm topic of ${this.node.path} (cdk-secure-key)`);
 
-    // ---- the audit key: never an audited key, so alarms survive DisableKey/ScheduleKeyDeletion ----
-    this.encryptionKey = props.encryptionKey ?? new SecureKey(this, 'AuditKey', {
-      description: `Encrypts the CloudTrail logs, log group and alarm topic of ${path} (cdk-secure-key)`,
-    });
-    const auditKey = this.encryptionKey;
-
-    // ---- trail ----
-    let logsPolicyForNag: iam.ManagedPolicy | undefined;
-    let logStreamArnForNag: string | undefined;
-    if (existing !== undefined) {
-      this.trailArn = existing;
+    let created: CreatedTrail | undefined;
+    if (settings.created !== undefined) {
+      created = createTrail(this, settings.created, this.encryptionKey, props.trailBucket);
+      this.trail = created.trail;
+      this.trailArn = created.trailArn;
+      this.trailBucket = created.bucket;
+      this.accessLogsBucket = created.accessLogsBucket;
+      this.logGroup = created.logGroup;
+    } else {
+      this.trailArn = settings.existingTrailArn!;
       this.logGroup = props.existingTrailLogGroup;
-    } else {
-      // Built from the fixed name: the key policy names the trail, and the trail references the key.
-      this.trailArn = `arn:${Aws.PARTITION}:cloudtrail:${stack.region}:${stack.account}:trail/${trailName}`;
-      auditKey.allowCloudTrail({ trailName });
-      auditKey.allowCloudWatchLogs({ logGroupNames: [logGroupName] });
-      const logGroup = new logs.LogGroup(this, 'LogGroup', {
-        logGroupName,
-        encryptionKey: auditKey,
-        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      this.logGroup = logGroup;
-
-      const lifecycleRules: s3.LifecycleRule[] = [{
-        expiration, noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }];
-      let bucket = props.trailBucket;
-      if (bucket === undefined) {
-        this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-          encryption: s3.BucketEncryption.S3_MANAGED,
-          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-          enforceSSL: true,
-          versioned: true,
-          // Object ownership is left to CDK: it depends on whether the app delivers access logs by ACL
-          // or by bucket policy (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy).
-          lifecycleRules,
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-        bucket = new s3.Bucket(this, 'TrailBucket', {
-          // CloudTrail encrypts each log file with the audit key itself (KMSKeyId below); S3-managed
-          // default encryption covers anything written without a key (as CDK's own Trail does).
-          encryption: s3.BucketEncryption.S3_MANAGED,
-          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-          enforceSSL: true,
-          versioned: true,
-          objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-          serverAccessLogsBucket: this.accessLogsBucket,
-          serverAccessLogsPrefix: 'trail-bucket/',
-          lifecycleRules,
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-      }
-      this.trailBucket = bucket;
-      // Only this trail may write (aws:SourceArn, against confused deputies).
-      const fromTrail = { 'aws:SourceArn': this.trailArn };
-      const cloudTrailPrincipal = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
-      const aclCheck = bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'CloudTrailAclCheck',
-        principals: [cloudTrailPrincipal],
-        actions: ['s3:GetBucketAcl'],
-        resources: [bucket.bucketArn],
-        conditions: { StringEquals: fromTrail },
-      }));
-      bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'CloudTrailWrite',
-        principals: [cloudTrailPrincipal],
-        actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`AWSLogs/${stack.account}/*`)],
-        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...fromTrail } },
-      }));
-
-      const logsRole = new iam.Role(this, 'LogsRole', {
-        assumedBy: cloudTrailPrincipal,
-        description: `CloudTrail delivers ${trailName}'s events to ${logGroupName}`,
-      });
-      // CloudTrail names its streams <account>_CloudTrail_<region>.
-      const logStreamArn = `arn:${Aws.PARTITION}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}:log-stream:${stack.account}_CloudTrail_*`;
-      const logsPolicy = new iam.ManagedPolicy(this, 'LogsPolicy', {
-        roles: [logsRole],
-        description: `CloudTrail writes to its log group ${logGroupName}`,
-        statements: [new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreamArn] })],
-      });
-      logsPolicyForNag = logsPolicy;
-      logStreamArnForNag = logStreamArn;
-
-      const trail = new cloudtrail.CfnTrail(this, 'Trail', {
-        trailName,
-        isLogging: true,
-        isMultiRegionTrail: true,
-        includeGlobalServiceEvents: true,
-        enableLogFileValidation: true,
-        kmsKeyId: auditKey.keyArn,
-        s3BucketName: bucket.bucketName,
-        cloudWatchLogsLogGroupArn: logGroup.logGroupArn,
-        cloudWatchLogsRoleArn: logsRole.roleArn,
-        // Read and write management events from every source: KMS events are never excluded.
-        eventSelectors: [{ includeManagementEvents: true, readWriteType: 'All' }],
-      });
-      if (aclCheck.policyDependable) trail.node.addDependency(aclCheck.policyDependable);
-      trail.node.addDependency(logsPolicy);
-      this.trail = trail;
     }
+    this.topic = this.createTopic(props.alarmTopic, settings.emails);
+    const alarmAction = new cloudwatchActions.SnsAction(this.topic);
+    this.createAlarms(settings, props.alarms === undefined, alarmAction);
+    if (settings.eventRule) this.eventRule = this.createEventRule(settings.extraEventNames);
+    this.usageReports = this.createUsageReports(settings.reportKeys, props.usageReport);
 
-    // ---- topic ----
-    if (props.alarmTopic !== undefined) {
-      this.topic = props.alarmTopic;
-    } else {
-      this.topic = new sns.Topic(this, 'Topic', {
-        displayName: `Key audit ${path}`.slice(0, 100),
-        masterKey: auditKey,
+    this.acknowledgeNagFindings(created);
+    recordCompliance(this, auditComplianceRecords({
+      createdTrail: created !== undefined,
+      existingTrailArn: settings.existingTrailArn,
+      bucketIsOurs: created !== undefined && props.trailBucket === undefined,
+      bucketAccessLogging: this.accessLogsBucket !== undefined,
+      logGroup: this.logGroup !== undefined,
+      logRetentionDays: settings.created?.logRetention,
+      keyAlarms: this.logGroup !== undefined && settings.keyAlarms,
+      accountWideAlarm: settings.accountWideAlarm,
+      alarmHasSubscribers: settings.emails.length > 0 || props.alarmTopic !== undefined,
+    }));
+  }
+
+  /** The alarm topic (created, encrypted with the audit key, unless passed in), open to this account's alarms. */
+  private createTopic(alarmTopic: sns.ITopic | undefined, emails: string[]): sns.ITopic {
+    const stack = Stack.of(this);
+    let topic = alarmTopic;
+    if (topic === undefined) {
+      topic = new sns.Topic(this, 'Topic', {
+        displayName: `Key audit ${this.node.path}`.slice(0, 100),
+        masterKey: this.encryptionKey,
         enforceSSL: true,
       });
       // SNS calls KMS for the publishers: CloudWatch alarms and EventBridge, from this account only.
-      auditKey.addToResourcePolicy(serviceDataKeyStatement('CloudWatchAlarmsDataKeys', 'cloudwatch.amazonaws.com', [], stack.account));
-      auditKey.allowEventBridge();
+      this.encryptionKey.addToResourcePolicy(serviceDataKeyStatement('CloudWatchAlarmsDataKeys', 'cloudwatch.amazonaws.com', [], stack.account));
+      this.encryptionKey.allowEventBridge();
     }
     // A topic policy replaces SNS's default one, so CloudWatch alarms of this account are allowed explicitly.
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+    topic.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudWatchAlarmsPublish',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
+      resources: [topic.topicArn],
       conditions: {
         ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
         StringEquals: { 'aws:SourceAccount': stack.account },
       },
     }));
     for (const [i, email] of emails.entries()) {
-      new sns.Subscription(this, `Email${i}`, { topic: this.topic, protocol: sns.SubscriptionProtocol.EMAIL, endpoint: email });
+      new sns.Subscription(this, `Email${i}`, { topic, protocol: sns.SubscriptionProtocol.EMAIL, endpoint: email });
     }
-    const alarmAction = new cloudwatchActions.SnsAction(this.topic);
+    return topic;
+  }
 
-    // ---- metric filters and alarms ----
+  /** A metric filter and alarm per audited key, and CIS's account-wide one when asked for. */
+  private createAlarms(settings: CheckedAuditProps, alarmsUnset: boolean, alarmAction: cloudwatch.IAlarmAction): void {
+    const path = this.node.path;
     const metricPrefix = Names.uniqueResourceName(this, { maxLength: 200, separator: '-' });
-    if (this.logGroup !== undefined && wantAlarms) {
+    if (this.logGroup !== undefined && settings.keyAlarms) {
       this.keys.forEach((key, i) => {
         // Lazy: replicas added after the audit (addReplica) are matched too.
         const pattern = Lazy.string({ produce: () => keyDisableOrDeletePattern(keyArnsInEveryRegion(key)) });
         this.addDisableOrDeleteAlarm(`Key${i}`, this.logGroup!, pattern, `KeyDisabledOrDeletionScheduled-${metricPrefix}-${i}`,
           `DisableKey or ScheduleKeyDeletion was called on the audited key ${Token.isUnresolved(key.keyArn) ? key.node.path : key.keyArn} (CloudTrail log group of ${path}).`, alarmAction);
       });
-    } else if (wantAlarms && props.alarms === undefined) {
+    } else if (settings.keyAlarms && alarmsUnset) {
       Annotations.of(this).addWarningV2('cdk-secure-key:auditNoAlarms',
         'No metric filters or alarms: the existing trail\'s log group is unknown. Set existingTrailLogGroup to add them; the event rule still notifies.');
     }
-    if (accountWide) {
+    if (settings.accountWideAlarm) {
       this.addDisableOrDeleteAlarm('AccountWide', this.logGroup!, CIS_KEY_DISABLE_OR_DELETE_PATTERN, `CisKeyDisabledOrDeletionScheduled-${metricPrefix}`,
         `DisableKey or ScheduleKeyDeletion was called on a customer managed key of this account (CIS 4.7; ${path}).`, alarmAction);
     }
+  }
 
-    // ---- EventBridge rule on the keys' sensitive events ----
-    if (props.eventRules ?? true) {
-      const eventNames = [...new Set([...SENSITIVE_KEY_EVENTS, ...extraEvents])];
-      const rule = new events.Rule(this, 'SensitiveEvents', {
-        description: `Sensitive KMS events on the keys audited by ${path}`.slice(0, 512),
-        eventPattern: sensitiveEventPattern(this.keys.map((k) => k.keyArn), eventNames),
-      });
-      rule.addTarget(new TopicTarget(this.topic));
-      this.eventRule = rule;
-    }
-
-    // ---- scheduled usage report ----
-    reportKeys.forEach((key, i) => {
-      this.usageReports.push(new EnvelopeFunction(this, `UsageReport${i}`, {
-        key,
-        enableAudit: true,
-        auditSchedule: props.usageReport!.schedule,
-        auditExpectedPrincipals: props.usageReport!.expectedPrincipals,
-        auditLookback: props.usageReport!.lookback,
-        auditFindingsTopic: this.topic,
-        // The function exists to read CloudTrail; EnvelopeFunction also gives its role data keys and
-        // Decrypt. This encryption-context key, which no caller's data carries, leaves that use unusable.
-        encryptionContextKeys: [USAGE_REPORT_CONTEXT_KEY],
-      }));
+  /** The EventBridge rule on the keys' sensitive events, to the topic. */
+  private createEventRule(extraEventNames: string[]): events.Rule {
+    const eventNames = [...new Set([...SENSITIVE_KEY_EVENTS, ...extraEventNames])];
+    const rule = new events.Rule(this, 'SensitiveEvents', {
+      description: `Sensitive KMS events on the keys audited by ${this.node.path}`.slice(0, 512),
+      eventPattern: sensitiveEventPattern(this.keys.map((k) => k.keyArn), eventNames),
     });
+    rule.addTarget(new TopicTarget(this.topic));
+    return rule;
+  }
 
-    this.acknowledgeNagFindings(logsPolicyForNag, logStreamArnForNag);
-    recordCompliance(this, auditComplianceRecords({
-      createdTrail: existing === undefined,
-      existingTrailArn: existing,
-      bucketIsOurs: existing === undefined && props.trailBucket === undefined,
-      bucketAccessLogging: this.accessLogsBucket !== undefined,
-      logGroup: this.logGroup !== undefined,
-      logRetentionDays: existing === undefined ? (props.logRetention ?? logs.RetentionDays.ONE_YEAR) : undefined,
-      keyAlarms: this.logGroup !== undefined && wantAlarms,
-      accountWideAlarm: accountWide,
-      alarmHasSubscribers: emails.length > 0 || props.alarmTopic !== undefined,
+  /** The scheduled usage report of each key: an EnvelopeFunction with only its usage report in use. */
+  private createUsageReports(reportKeys: SecureKey[], report?: KeyUsageReportOptions): EnvelopeFunction[] {
+    if (report === undefined) return [];
+    return reportKeys.map((key, i) => new EnvelopeFunction(this, `UsageReport${i}`, {
+      key,
+      enableAudit: true,
+      auditSchedule: report.schedule,
+      auditExpectedPrincipals: report.expectedPrincipals,
+      auditLookback: report.lookback,
+      auditFindingsTopic: this.topic,
+      // The function exists to read CloudTrail; EnvelopeFunction also gives its role data keys and
+      // Decrypt. This encryption-context key, which no caller's data carries, leaves that use unusable.
+      encryptionContextKeys: [USAGE_REPORT_CONTEXT_KEY],
     }));
   }
 
@@ -525,7 +350,7 @@ export class KeyAudit extends Construct {
   }
 
   /** What cdk-nag flags that KeyAudit leaves so by design, each with its reason. */
-  private acknowledgeNagFindings(logsPolicy?: iam.ManagedPolicy, logStreamArn?: string): void {
+  private acknowledgeNagFindings(created?: CreatedTrail): void {
     if (this.accessLogsBucket !== undefined) {
       acknowledge(this.accessLogsBucket, ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled', 'PCI.DSS.321-S3BucketLoggingEnabled'],
         'This bucket receives the trail bucket\'s server access logs; logging it to itself would loop, and to another bucket would only move the question.');
@@ -539,7 +364,8 @@ export class KeyAudit extends Construct {
           ? 'CloudTrail encrypts every log file with the audit KMS key (the trail\'s KMSKeyId); the S3-managed default only covers objects written without a key, as in CDK\'s own Trail.'
           : 'S3 server access logs are delivered by the S3 logging service, which writes to SSE-S3 destination buckets without extra key policy.');
     }
-    if (logsPolicy !== undefined && logStreamArn !== undefined) {
+    if (created !== undefined) {
+      const { logsPolicy, logStreamArn } = created;
       // cdk-nag names the finding after the resource as written, pseudo parameters in <...>.
       const stack = Stack.of(this);
       const shown = logStreamArn.replace(Aws.PARTITION, '<AWS::Partition>')
@@ -581,7 +407,7 @@ function acknowledge(scope: IConstruct, ids: string[], reason: string): void {
  * primary's key ID, so the ARNs are known in the primary's stack without a cross-Region reference.
  */
 function keyArnsInEveryRegion(key: kms.IKey): string[] {
-  if (!(key instanceof SecureKey) || !key.multiRegion) return [key.keyArn];
+  if (!isSecureKey(key) || !key.multiRegion) return [key.keyArn];
   const stack = Stack.of(key);
   return [key.keyArn, ...key.replicaKeys.map((r) => stack.formatArn({ service: 'kms', region: r.region, resource: 'key', resourceName: key.keyId }))];
 }

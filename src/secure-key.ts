@@ -8,6 +8,7 @@ import {
   KeyGrantOptions, accessModelStatements, adminActions, cloudTrailStatements, cloudWatchLogsStatement, serviceDataKeyStatement,
   usageActions, viaServiceName,
 } from './key-policy';
+import { registerSecureKeyClass } from './private/audit-key';
 import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
 import { keyPolicyPrincipal } from './private/cross-stack';
@@ -549,3 +550,5 @@ export class SecureKey extends SecureKeyBase {
 
 }
 
+// KeyAudit creates its audit key through this registration (key-audit.ts does not import this file).
+registerSecureKeyClass(SecureKey);

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { auditedKeyStack, complianceRecords, LOG_GROUP_NAME, resourcesOfType, TRAIL_NAME } from './support';
+import { auditedKeyStack, complianceRecords, LOG_GROUP_NAME, resolvedResources, resourcesOfType, TRAIL_NAME } from './support';
 import { KeyAudit, SecureKey } from '../../src';
 import { CIS_KEY_DISABLE_OR_DELETE_PATTERN, SENSITIVE_KEY_EVENTS, USAGE_REPORT_CONTEXT_KEY } from '../../src/private/audit';
 import { resolveKey } from '../support/access-report';
@@ -90,6 +90,41 @@ describe('created trail (Security Hub CloudTrail.1-7)', () => {
       },
     ]));
     expect(trail.dependsOn).toEqual(expect.arrayContaining([policy.id]));
+  });
+});
+
+describe('the access-log bucket: ACLs disabled, the S3 logging service allowed by bucket policy (Security Hub S3.12)', () => {
+  // CDK's serverAccessLogsBucket would use an ACL (LogDeliveryWrite, ObjectWriter) unless this flag is on.
+  test.each([false, true])('with @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy %s', (flag) => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': flag } }), 'Stack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new SecureKey(stack, 'Data', { audit: { trailName: TRAIL_NAME, logGroupName: LOG_GROUP_NAME } });
+    const audit = key.audit!;
+    const logsBucketId = stack.getLogicalId(audit.accessLogsBucket!.node.defaultChild as never);
+    const trailBucketId = stack.getLogicalId(audit.trailBucket!.node.defaultChild as never);
+    const resources = resolvedResources(stack);
+    const logsBucket = resources[logsBucketId].Properties;
+    expect(logsBucket.AccessControl).toBeUndefined();
+    expect(logsBucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(resources[trailBucketId].Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(resources[trailBucketId].Properties.LoggingConfiguration).toEqual({ DestinationBucketName: logsBucketId, LogFilePrefix: 'trail-bucket/' });
+
+    const policy = resourcesOfType(resources, 'AWS::S3::BucketPolicy').find((p) => p.props.Bucket === logsBucketId)!;
+    const statements = (policy.props.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    const logging = statements.filter((st) => JSON.stringify(st.Principal ?? {}).includes('logging.s3.amazonaws.com'));
+    expect(logging).toEqual([{
+      Sid: 'S3ServerAccessLogsDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${logsBucketId.toLowerCase()}/trail-bucket/*`,
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': `arn:aws:s3:::${trailBucketId.toLowerCase()}` },
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      },
+    }]);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]));
   });
 });
 

@@ -58,6 +58,22 @@ export function checkFrameLength(value: unknown, what: string): number {
   return value;
 }
 
+/**
+ * Default smallest frame length accepted on decrypt: 1, every length the format allows. The official
+ * test vectors of the other Encryption SDKs use frame lengths of 1 and 16 bytes, and messages written
+ * by them must decrypt by default; a service that decrypts messages from senders it does not trust
+ * should raise it (docs/envelope-encryption.md, "Frame length and decrypt cost").
+ */
+export const DEFAULT_MIN_FRAME_LENGTH = 1;
+
+export function checkMinFrameLength(value: unknown, what: string): number {
+  if (value === undefined) return DEFAULT_MIN_FRAME_LENGTH;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_FRAME_LENGTH) {
+    throw new ConfigurationError(`${what} must be an integer from 1 to ${MAX_FRAME_LENGTH} bytes; received ${String(value)}.`);
+  }
+  return value;
+}
+
 export function checkMaxFrameLength(value: unknown, what: string): number {
   if (value === undefined) return DEFAULT_MAX_FRAME_LENGTH;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_NON_FRAMED_LENGTH) {

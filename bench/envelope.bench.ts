@@ -117,7 +117,7 @@ export interface ThroughputResult {
 }
 
 /** Every contender's sample lasts about this long (several calls per sample for fast ones). */
-const SAMPLE_MS = 40;
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 100);
 
 export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): Promise<ThroughputResult> {
   const kms = new LocalKms();

@@ -22,9 +22,11 @@
  * makes (1 - exp(-d L)) / L Decrypt calls per second (L taken at its mean).
  *
  * Capacity: a container's cache holds its encrypt entries (one per context) and the decrypt entries
- * of the data keys it read within maxAge (its Decrypt calls per second times maxAge). When that working set W exceeds the capacity C, a lookup
- * finds its entry with probability about C / W (least-recently-used eviction under uniform access);
- * the rest each cost a KMS call.
+ * of the fleet's data keys it reads. When they do not all fit, least-recently-used eviction is
+ * modelled with Che's approximation: an entry survives while it is used again within a
+ * characteristic time T, where T solves capacity = sum over entries of (1 - exp(-rate x T)); an
+ * encrypt key then also ends at the first gap between its uses longer than T, and a decrypt hit also
+ * needs the previous read of that key within T.
  */
 
 /** Cache settings of one container (the envelope Lambda's SECUREKEY_CACHE_* variables). */
@@ -66,26 +68,51 @@ export const KMS_USD_PER_10K_REQUESTS = 0.03;
 export const KMS_SYMMETRIC_QUOTAS = [5_500, 10_000, 20_000, 50_000, 100_000] as const;
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;
 
-/** E[min(M, 1 + N)] for N ~ Poisson(mean): messages one data key serves. Bounded loop. */
-export function messagesPerDataKey(mean: number, maxMessages: number): number {
-  if (maxMessages <= 1) return 1;
-  if (mean === 0) return 1;
-  // Beyond mean + 12 sd (and at least 50 terms) the Poisson tail is negligible.
-  const last = Math.min(maxMessages - 2, Math.ceil(mean + 12 * Math.sqrt(mean) + 50));
-  let p = Math.exp(-mean);
-  let logP = -mean;
+/**
+ * Expected messages one data key serves: E[min(M, 1 + N, G)] for N ~ Poisson(mean) (arrivals within
+ * the max age) and G the first of its uses followed by a gap long enough to be evicted (each gap with
+ * probability `evictPerGap`). Sums P(served > k) term by term; bounded loop.
+ */
+export function messagesPerDataKey(mean: number, maxMessages: number, evictPerGap = 0): number {
+  const keep = 1 - evictPerGap;
+  // P(served > k) = P(N >= k) * keep^k for k < M. Beyond mean + 12 sd (and 50 terms) and once
+  // keep^k is negligible, nothing is left to add.
+  const last = Math.min(maxMessages - 1, Math.ceil(mean + 12 * Math.sqrt(mean) + 50));
+  let logP = -mean; // log P(N = k)
+  let atLeast = 1; // P(N >= k)
   let expected = 0;
-  let below = 0;
+  let keepPow = 1;
   for (let k = 0; k <= last; k++) {
     if (k > 0) {
+      atLeast -= Math.exp(logP);
       logP += Math.log(mean / k);
-      p = Math.exp(logP);
+      keepPow *= keep;
     }
-    expected += p * (k + 1);
-    below += p;
+    const term = Math.max(0, atLeast) * keepPow;
+    expected += term;
+    if (term < 1e-12 && k > mean) break;
   }
-  // min(M, 1 + N) = M whenever N >= M - 1.
-  return expected + Math.max(0, 1 - below) * (last >= maxMessages - 2 ? maxMessages : last + 2);
+  return expected;
+}
+
+/**
+ * Che's characteristic time of an LRU cache of `capacity` entries under independent references:
+ * the T with capacity = sum of count x (1 - exp(-rate x T)) over the item classes. Infinity when
+ * everything fits. Bisection on a bounded number of steps.
+ */
+export function characteristicTime(capacity: number, classes: ReadonlyArray<{ count: number; rate: number }>): number {
+  const filled = (t: number) => classes.reduce((n, c) => n + c.count * (1 - Math.exp(-c.rate * t)), 0);
+  const everything = classes.reduce((n, c) => n + (c.rate > 0 ? c.count : 0), 0);
+  if (everything <= capacity) return Infinity;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 200 && filled(hi) < capacity; i++) hi *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (filled(mid) < capacity) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 export function estimateFleet(w: FleetWorkload): FleetEstimate {
@@ -99,20 +126,25 @@ export function estimateFleet(w: FleetWorkload): FleetEstimate {
   } else {
     const streams = w.containers * w.contexts;
     const perStream = encryptRate / w.contexts;
-    const served = perStream > 0 ? messagesPerDataKey(perStream * w.cache.maxAgeSeconds, w.cache.maxMessagesEncrypted) : 1;
+    const perPair = streams > 0 ? decryptRate / streams : 0;
+    // Per container: its contexts' encrypt entries, and one decrypt entry per fleet stream's key.
+    const t = characteristicTime(w.cache.capacity, [
+      { count: w.contexts, rate: perStream },
+      { count: streams, rate: perPair },
+    ]);
+    const evictPerGap = (rate: number) => (Number.isFinite(t) ? Math.exp(-rate * t) : 0);
+    const served = perStream > 0 ? messagesPerDataKey(perStream * w.cache.maxAgeSeconds, w.cache.maxMessagesEncrypted, evictPerGap(perStream)) : 1;
     const life = perStream > 0 ? served / perStream : Infinity;
     gdk = perStream > 0 ? streams * perStream / served : 0;
-    const perPair = streams > 0 ? decryptRate / streams : 0;
-    const fetchesPerKey = Number.isFinite(life) ? 1 - Math.exp(-perPair * life) : 0;
-    dec = Number.isFinite(life) ? w.containers * streams * fetchesPerKey / life : 0;
-    // Working set of one container: its encrypt entries, and (Little's law) its Decrypt calls per
-    // second times the maxAge each decrypt entry lives.
-    const decryptEntries = dec / w.containers * w.cache.maxAgeSeconds;
-    const workingSet = (encryptRate > 0 ? w.contexts : 0) + decryptEntries;
-    if (workingSet > w.cache.capacity) {
-      const found = w.cache.capacity / workingSet;
-      gdk = w.containers * encryptRate * (1 - found) + gdk * found;
-      dec = w.containers * decryptRate * (1 - found) + dec * found;
+    if (Number.isFinite(life) && perPair > 0) {
+      // Without eviction a pair calls Decrypt 1 - exp(-d L) times per key life L; each of the other
+      // reads is a hit only if the previous read of that key came within T.
+      const fetches = 1 - Math.exp(-perPair * life);
+      const reads = perPair * life;
+      const hits = (reads - fetches) * (1 - evictPerGap(perPair));
+      dec = w.containers * streams * (reads - hits) / life;
+    } else {
+      dec = w.containers * decryptRate;
     }
   }
   const total = gdk + dec;

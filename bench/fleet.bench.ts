@@ -168,6 +168,7 @@ export const SIMULATION_CASES: readonly SimulationCase[] = [
   { name: '1,000 containers, 2 contexts', seconds: 300, workload: { containers: 1000, requestsPerSecond: 0.25, encryptShare: 0.5, contexts: 2, cache: cache(60) } },
   { name: '2,000 containers, 1 context, 300 s max age', seconds: 700, workload: { containers: 2000, requestsPerSecond: 0.1, encryptShare: 0.5, contexts: 1, cache: cache(300) } },
   { name: '10 containers, contexts above capacity', seconds: 200, workload: { containers: 10, requestsPerSecond: 20, encryptShare: 0.8, contexts: 60, cache: cache(60, 20) } },
+  { name: '100 containers, fleet data keys above capacity', seconds: 300, workload: { containers: 100, requestsPerSecond: 2, encryptShare: 0.5, contexts: 5, cache: cache(60, 50) } },
 ];
 
 export interface FleetTableRow {

@@ -19,7 +19,7 @@ const providerScopes = new WeakMap<KeyProvider, string>();
  * scoped to the provider object (one client), so two providers with the same alias in different
  * accounts never share cached data keys, even in a shared cache partition.
  */
-export function resolvedKeyIdentity(keyProvider: KeyProvider): string {
+function resolvedKeyIdentity(keyProvider: KeyProvider): string {
   if (FULL_KMS_ARN.test(keyProvider.keyId)) return `${keyProvider.providerId}:${keyProvider.keyId}`;
   let scope = providerScopes.get(keyProvider);
   if (!scope) {

@@ -9,6 +9,8 @@ type Envelope = typeof import('./envelope.bench');
 type Ours = typeof import('./ours');
 type Cache = typeof import('./cache.bench');
 type Stream = typeof import('./stream.bench');
+type Invocation = typeof import('./invocation.bench');
+type Fleet = typeof import('./fleet.bench');
 
 async function main(): Promise<unknown> {
   const [part, json] = process.argv.slice(2);
@@ -17,6 +19,8 @@ async function main(): Promise<unknown> {
     case 'throughput': return (require('./envelope.bench') as Envelope).throughput(args.sizes as number[] | undefined);
     case 'small-rate': return (require('./envelope.bench') as Envelope).smallMessageRate();
     case 'profile': return (require('./ours') as Ours).profileLoop(args.size as number, args.seconds as number);
+    case 'invocation': return (require('./invocation.bench') as Invocation).invocation();
+    case 'fleet': return (require('./fleet.bench') as Fleet).fleetCheck();
     case 'kms-calls': return (require('./cache.bench') as Cache).kmsCalls();
     case 'stream': return (require('./stream.bench') as Stream).streamRun(args.mode as Parameters<Stream['streamRun']>[0], args.bytes as number);
     default: throw new Error(`unknown bench part ${JSON.stringify(part)}`);

@@ -15,7 +15,7 @@ import {
 } from '@aws-crypto/client-node';
 import { CACHE_CAPACITY, CACHE_MAX_AGE_SECONDS, oursWithWarmCache } from './ours';
 import {
-  batchFor, Contender, interleave, KiB, mbps, median, MiB, pairedRatio, quantile, Samples, Spread,
+  batchFor, Contender, interleave, KiB, mbps, median, MiB, pairedRatio, quantile, Spread,
 } from './support';
 import { DEFAULT_FRAME_LENGTH } from '../lambda/core/envelope-client';
 import { LocalKms } from '../lambda/providers/local-kms';
@@ -33,94 +33,91 @@ interface Pair {
   readonly decrypt: () => unknown;
 }
 
-/** Raw AES-256-GCM over the whole buffer, each way into a fresh buffer: no framing, no KDF, no header. */
-function rawPair(data: Buffer): Pair {
+/** node:crypto's GCM is fed this much per update() call by the sliced contenders (ours feeds the same). */
+const SLICE = 64 * KiB;
+
+/**
+ * Raw AES-256-GCM, no framing, no KDF, no header, three ways each direction:
+ * - `raw`: one update() over the whole buffer, whose output node:crypto allocates afresh each call;
+ * - `raw-sliced`: 64 KiB slices, each slice's output copied into one output buffer reused by every
+ *   call (no fresh memory per call);
+ * - `raw-sliced-fresh`: the same into a fresh output buffer per call, as any whole-buffer API that
+ *   returns a new message must: the difference to `raw-sliced` is what a fresh output costs.
+ * The ceiling of a round is the faster of `raw` and `raw-sliced` in that round.
+ */
+function rawPairs(data: Buffer): Pair[] {
   const key = randomBytes(32);
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([c.update(data), c.final()]);
   const tag = c.getAuthTag();
-  return {
-    name: 'raw',
-    encrypt: () => {
-      const e = createCipheriv('aes-256-gcm', key, randomBytes(12));
-      const out = e.update(data);
-      e.final();
-      e.getAuthTag();
-      return out;
-    },
-    decrypt: () => {
-      const d = createDecipheriv('aes-256-gcm', key, iv);
-      d.setAuthTag(tag);
-      const out = d.update(ct);
-      d.final();
-      return out;
-    },
-  };
-}
-
-/**
- * The floor for any framed format through node:crypto: per frame a fresh GCM context, its output
- * (a new buffer, as `update()` always returns one) copied into one message buffer, and on decrypt
- * each frame's temporary copied out and wiped. No KDF, no header, no AAD: what ours cannot avoid.
- */
-function framedFloorPair(data: Buffer, frameLength: number): Pair {
-  const key = randomBytes(32);
-  const frames = Math.max(1, Math.ceil(data.length / frameLength));
-  const seal = (): Buffer => {
-    const out = Buffer.allocUnsafe(data.length + frames * 16);
+  const reused = Buffer.allocUnsafe(data.length);
+  const sealSliced = (out: Buffer) => {
+    const e = createCipheriv('aes-256-gcm', key, iv);
     let pos = 0;
-    for (let off = 0, i = 0; i < frames; off += frameLength, i++) {
-      const iv = Buffer.alloc(12);
-      iv.writeUInt32BE(i + 1, 8);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      pos += c.update(data.subarray(off, off + frameLength)).copy(out, pos);
-      pos += c.final().copy(out, pos);
-      pos += c.getAuthTag().copy(out, pos);
-    }
+    for (let at = 0; at < data.length; at += SLICE) pos += e.update(data.subarray(at, at + SLICE)).copy(out, pos);
+    e.final();
+    e.getAuthTag();
     return out;
   };
-  const sealed = seal();
-  return {
-    name: 'raw-framed',
-    encrypt: seal,
-    decrypt: () => {
-      const out = Buffer.allocUnsafe(data.length);
-      let pos = 0;
-      let at = 0;
-      for (let i = 0; i < frames; i++) {
-        const n = Math.min(frameLength, data.length - at);
-        const iv = Buffer.alloc(12);
-        iv.writeUInt32BE(i + 1, 8);
-        const d = createDecipheriv('aes-256-gcm', key, iv);
-        d.setAuthTag(sealed.subarray(pos + n, pos + n + 16));
-        const plain = d.update(sealed.subarray(pos, pos + n));
-        d.final();
-        at += plain.copy(out, at);
-        plain.fill(0);
-        pos += n + 16;
-      }
-      return out;
-    },
+  const openSliced = (out: Buffer) => {
+    const d = createDecipheriv('aes-256-gcm', key, iv);
+    d.setAuthTag(tag);
+    let pos = 0;
+    for (let at = 0; at < ct.length; at += SLICE) pos += d.update(ct.subarray(at, at + SLICE)).copy(out, pos);
+    d.final();
+    return out;
   };
+  return [
+    {
+      name: 'raw',
+      encrypt: () => {
+        const e = createCipheriv('aes-256-gcm', key, iv);
+        const out = e.update(data);
+        e.final();
+        e.getAuthTag();
+        return out;
+      },
+      decrypt: () => {
+        const d = createDecipheriv('aes-256-gcm', key, iv);
+        d.setAuthTag(tag);
+        const out = d.update(ct);
+        d.final();
+        return out;
+      },
+    },
+    { name: 'raw-sliced', encrypt: () => sealSliced(reused), decrypt: () => openSliced(reused) },
+    {
+      name: 'raw-sliced-fresh',
+      encrypt: () => sealSliced(Buffer.allocUnsafe(data.length)),
+      decrypt: () => openSliced(Buffer.allocUnsafe(data.length)),
+    },
+  ];
 }
 
 export interface ThroughputRow {
   readonly size: number;
   readonly rounds: number;
-  /** Median MB/s (10^6 bytes of plaintext per second) per contender and direction. */
+  /** Median MB/s (10^6 bytes of plaintext per CPU second) per contender and direction. */
   readonly mbps: Record<string, { encrypt: number; decrypt: number }>;
-  /** Paired per-round ratios: ours' speed over the other's (above 1 = ours faster). */
-  readonly oursVs: Record<string, { encrypt: Spread; decrypt: Spread; roundTrip: Spread }>;
-  /** Median minor page faults per call (fresh memory from the OS), ours and raw. */
+  /** Paired per-round ratios of CPU time: ours' speed over the other's (above 1 = ours faster). */
+  readonly oursVs: Record<string, { encrypt: Spread; decrypt: Spread }>;
+  /** Median minor page faults per call (fresh memory from the OS). */
   readonly faults: Record<string, { encrypt: number; decrypt: number }>;
+  /** Rounds in which whole-buffer raw GCM was the faster raw way (the ceiling), per direction. */
+  readonly ceilingWholeBufferRounds: { encrypt: number; decrypt: number };
 }
 
 export interface ThroughputResult {
   readonly frameLength: number;
   readonly contenders: Record<string, string>;
+  /** How the samples were taken (CPU pinning, sample length, warm-up). */
+  readonly method: string;
   readonly rows: ThroughputRow[];
 }
+
+/** Every contender's sample lasts about this long (several calls per sample for fast ones). */
+const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 100);
 
 export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): Promise<ThroughputResult> {
   const kms = new LocalKms();
@@ -134,9 +131,11 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
   const contenders = {
-    'raw': 'node:crypto AES-256-GCM, one pass each way over the whole buffer (the ceiling)',
-    'raw-framed': `node:crypto AES-256-GCM in ${DEFAULT_FRAME_LENGTH / KiB} KiB frames, each frame's output copied into one buffer (and on decrypt wiped): the floor for a framed format through node:crypto's API, with no KDF, header or AAD`,
-    'ours': `ours, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (defaults), LocalKms provider behind a warm data-key cache`,
+    'raw': 'node:crypto AES-256-GCM, one update() over the whole buffer into the fresh buffer node:crypto returns',
+    'raw-sliced': 'node:crypto AES-256-GCM in 64 KiB update() slices, copied into one output buffer reused by every call',
+    'raw-sliced-fresh': 'as raw-sliced, into a fresh output buffer per call (what any whole-buffer API returning a new message pays)',
+    'ceiling': 'the faster of raw and raw-sliced in each round',
+    'ours': `ours, whole-buffer encrypt()/decrypt(), suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (defaults), LocalKms provider behind a warm data-key cache`,
     'sdk-0478': `@aws-crypto/client-node, raw AES keyring, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (same as ours)`,
     'sdk-default': `@aws-crypto/client-node, raw AES keyring, its defaults: suite 0x0578 (ECDSA P-384 signed), ${SDK_DEFAULT_FRAME_LENGTH / KiB} KiB frames`,
   };
@@ -149,8 +148,7 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
     const sdk0478 = await sdkMessage(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, DEFAULT_FRAME_LENGTH);
     const sdkDefault = (await sdk.encrypt(keyring, data)).result;
     const pairs: Pair[] = [
-      rawPair(data),
-      framedFloorPair(data, DEFAULT_FRAME_LENGTH),
+      ...rawPairs(data),
       { name: 'ours', encrypt: () => ours.encrypt(data), decrypt: () => ours.decrypt(oursMessage) },
       {
         name: 'sdk-0478',
@@ -159,34 +157,54 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
       },
       { name: 'sdk-default', encrypt: () => sdk.encrypt(keyring, data), decrypt: () => sdk.decrypt(keyring, sdkDefault) },
     ];
-    // Small messages: ~20 ms per timed sample. From 1 MiB on one call is long enough.
-    const batch = async (fn: () => unknown) => (size >= MiB ? 1 : batchFor(fn, 20));
     const list: Contender[] = [];
     for (const p of pairs) {
-      list.push({ name: `${p.name}:encrypt`, run: p.encrypt, batch: await batch(p.encrypt) });
-      list.push({ name: `${p.name}:decrypt`, run: p.decrypt, batch: await batch(p.decrypt) });
+      list.push({ name: `${p.name}:encrypt`, run: p.encrypt, batch: await batchFor(p.encrypt, SAMPLE_MS) });
+      list.push({ name: `${p.name}:decrypt`, run: p.decrypt, batch: await batchFor(p.decrypt, SAMPLE_MS) });
     }
-    const rounds = size >= 16 * MiB ? 9 : size >= MiB ? 15 : 21;
+    const rounds = size >= 16 * MiB ? 15 : 25;
     const t = await interleave(list, rounds);
-    const s = (name: string, dir: string): Samples => t.get(`${name}:${dir}`)!;
-    const row: ThroughputRow = { size, rounds, mbps: {}, oursVs: {}, faults: {} };
+    const cpu = (name: string, dir: string): number[] => t.get(`${name}:${dir}`)!.cpuMs;
+    const ceilingCpu = (dir: string) => cpu('raw', dir).map((w, i) => Math.min(w, cpu('raw-sliced', dir)[i]));
+    const row: ThroughputRow = {
+      size,
+      rounds,
+      mbps: {},
+      oursVs: {},
+      faults: {},
+      ceilingWholeBufferRounds: {
+        encrypt: cpu('raw', 'encrypt').filter((w, i) => w <= cpu('raw-sliced', 'encrypt')[i]).length,
+        decrypt: cpu('raw', 'decrypt').filter((w, i) => w <= cpu('raw-sliced', 'decrypt')[i]).length,
+      },
+    };
     for (const p of pairs) {
-      row.mbps[p.name] = { encrypt: mbps(size, median(s(p.name, 'encrypt').ms)), decrypt: mbps(size, median(s(p.name, 'decrypt').ms)) };
+      row.mbps[p.name] = { encrypt: mbps(size, median(cpu(p.name, 'encrypt'))), decrypt: mbps(size, median(cpu(p.name, 'decrypt'))) };
       if (p.name !== 'ours') {
-        const roundTrip = (name: string) => s(name, 'encrypt').ms.map((e, i) => e + s(name, 'decrypt').ms[i]);
         row.oursVs[p.name] = {
-          encrypt: pairedRatio(s(p.name, 'encrypt').ms, s('ours', 'encrypt').ms),
-          decrypt: pairedRatio(s(p.name, 'decrypt').ms, s('ours', 'decrypt').ms),
-          roundTrip: pairedRatio(roundTrip(p.name), roundTrip('ours')),
+          encrypt: pairedRatio(cpu(p.name, 'encrypt'), cpu('ours', 'encrypt')),
+          decrypt: pairedRatio(cpu(p.name, 'decrypt'), cpu('ours', 'decrypt')),
         };
       }
+      row.faults[p.name] = {
+        encrypt: quantile(t.get(`${p.name}:encrypt`)!.faults, 0.5),
+        decrypt: quantile(t.get(`${p.name}:decrypt`)!.faults, 0.5),
+      };
     }
-    for (const name of ['raw', 'raw-framed', 'ours']) {
-      row.faults[name] = { encrypt: quantile(s(name, 'encrypt').faults, 0.5), decrypt: quantile(s(name, 'decrypt').faults, 0.5) };
-    }
+    row.mbps.ceiling = { encrypt: mbps(size, median(ceilingCpu('encrypt'))), decrypt: mbps(size, median(ceilingCpu('decrypt'))) };
+    row.oursVs.ceiling = {
+      encrypt: pairedRatio(ceilingCpu('encrypt'), cpu('ours', 'encrypt')),
+      decrypt: pairedRatio(ceilingCpu('decrypt'), cpu('ours', 'decrypt')),
+    };
     rows.push(row);
   }
-  return { frameLength: DEFAULT_FRAME_LENGTH, contenders, rows };
+  return { frameLength: DEFAULT_FRAME_LENGTH, contenders, method: samplingMethod(), rows };
+}
+
+/** How this child process was measured, for the report. */
+export function samplingMethod(): string {
+  const pinned = process.env.BENCH_PINNED_CPU;
+  return `CPU time (user + system) per call, ${SAMPLE_MS} ms samples, 2 warm-up rounds, contenders interleaved in rotating order, `
+    + `${pinned !== undefined ? `process pinned to CPU ${pinned} (taskset)` : 'process not pinned (taskset unavailable)'}`;
 }
 
 export interface SmallRateResult {
@@ -194,7 +212,8 @@ export interface SmallRateResult {
   readonly rounds: number;
   readonly suite: string;
   readonly limits: string;
-  /** Median operations per second. */
+  readonly method: string;
+  /** Median operations per CPU second. */
   readonly opsPerSecond: Record<string, { encrypt: number; decrypt: number }>;
   /** Paired per-round ratios, ours over the SDK's caching materials manager. */
   readonly oursVsSdkCaching: { encrypt: Spread; decrypt: Spread };
@@ -222,20 +241,21 @@ export async function smallMessageRate(): Promise<SmallRateResult> {
   const oursMessage = (await ours.encrypt(data, { encryptionContext: context })).message;
   const sdkMessage = (await sdk.encrypt(cmm, data, { suiteId, encryptionContext: context })).result;
   const list: Contender[] = [];
-  const add = async (name: string, run: () => unknown) => list.push({ name, run, batch: await batchFor(run, 25) });
+  const add = async (name: string, run: () => unknown) => list.push({ name, run, batch: await batchFor(run, SAMPLE_MS) });
   await add('ours:encrypt', () => ours.encrypt(data, { encryptionContext: context }));
   await add('ours:decrypt', () => ours.decrypt(oursMessage));
   await add('sdk-caching:encrypt', () => sdk.encrypt(cmm, data, { suiteId, encryptionContext: context }));
   await add('sdk-caching:decrypt', () => sdk.decrypt(cmm, sdkMessage));
-  const rounds = 15;
+  const rounds = 31;
   const t = await interleave(list, rounds);
-  const ms = (name: string) => t.get(name)!.ms;
+  const ms = (name: string) => t.get(name)!.cpuMs;
   const ops = (name: string) => 1000 / median(ms(name));
   return {
     size,
     rounds,
     suite: '0x0478 (both)',
     limits: `maxAge ${CACHE_MAX_AGE_SECONDS} s, capacity ${CACHE_CAPACITY}, message and byte limits at their defaults (both)`,
+    method: samplingMethod(),
     opsPerSecond: {
       'ours': { encrypt: ops('ours:encrypt'), decrypt: ops('ours:decrypt') },
       'sdk-caching': { encrypt: ops('sdk-caching:encrypt'), decrypt: ops('sdk-caching:decrypt') },

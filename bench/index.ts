@@ -1,9 +1,9 @@
 /**
- * `npm run bench [-- options]`: every figure of issue 8 next to its baseline from the same run,
+ * `npm run bench [-- options]`: every figure of issues 8 and 17 next to its baseline from the same run,
  * written to bench/results.md, bench/results.json and docs/throughput.svg. Never part of `npm test`.
  *
- *   --only a,b        run only these parts (throughput, small-rate, kms-calls, stream, lambda, synth,
- *                     profile); results then go to bench/results/partial.* and the committed files stay
+ *   --only a,b        run only these parts (throughput, small-rate, invocation, kms-calls, fleet, stream,
+ *                     lambda, synth, profile); results then go to bench/results/partial.* and the committed files stay
  *   --stream-mib N    plaintext size of the streaming runs (default 1024)
  *   --sizes a,b       throughput sizes in bytes (default 1 KiB, 64 KiB, 1 MiB, 16 MiB)
  *   --lambda-runs N   fresh processes per side for cold start (default 15)
@@ -22,20 +22,30 @@ import { bundle } from './bundle.bench';
 import { summariseProfile } from './profile';
 import { BenchResults, Machine, writeReport } from './report';
 import { STREAM_MODES, StreamRun } from './stream.bench';
-import { MiB } from './support';
+import { KiB, MiB } from './support';
 import { synthBench } from './synth.bench';
 
 const ROOT = path.join(__dirname, '..');
 const BUILD = path.join(ROOT, 'bench', 'results', '.build');
 const CHILD = path.join(BUILD, 'child.js');
-const PARTS = ['throughput', 'small-rate', 'kms-calls', 'stream', 'lambda', 'synth', 'profile'] as const;
+const PARTS = ['throughput', 'small-rate', 'invocation', 'kms-calls', 'fleet', 'stream', 'lambda', 'synth', 'profile'] as const;
 
-function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = []): T {
-  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, part, JSON.stringify(args)], {
+/**
+ * The CPU the timing children are pinned to (`taskset -c`), so the scheduler never moves them
+ * between cores mid-sample: the last one. Undefined where taskset is missing.
+ */
+const PIN_CPU: number | undefined = spawnSync('taskset', ['-V'], { encoding: 'utf8' }).status === 0 ? os.cpus().length - 1 : undefined;
+
+function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = [], pin = false): T {
+  const pinned = pin && PIN_CPU !== undefined;
+  const command = pinned ? 'taskset' : process.execPath;
+  const argv = [...(pinned ? ['-c', String(PIN_CPU), process.execPath] : []), ...nodeFlags, CHILD, part, JSON.stringify(args)];
+  const child = spawnSync(command, argv, {
     cwd: BUILD,
     encoding: 'utf8',
     maxBuffer: 64 * MiB,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...(pinned ? { BENCH_PINNED_CPU: String(PIN_CPU) } : {}) },
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (child.status !== 0 || !line) throw new Error(`bench child "${part}" failed (exit ${child.status}): ${child.stdout.slice(-2000)}`);
@@ -109,11 +119,11 @@ async function main(): Promise<void> {
   }
   if (want('throughput')) {
     log('throughput: raw GCM, ours, Encryption SDK (two suites), interleaved');
-    results.throughput = runChild('throughput', { sizes });
+    results.throughput = runChild('throughput', { sizes }, [], true);
   }
   if (want('profile')) {
-    log('profile: ours at 1 MiB and 16 MiB under node --cpu-prof');
-    results.profile = [1 * MiB, 16 * MiB].map((size) => {
+    log('profile: ours at 1 KiB, 1 MiB and 16 MiB under node --cpu-prof');
+    results.profile = [KiB, 1 * MiB, 16 * MiB].map((size) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'securekey-prof-'));
       try {
         runChild('profile', { size, seconds: 3 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
@@ -127,11 +137,19 @@ async function main(): Promise<void> {
   }
   if (want('small-rate')) {
     log('small-message rate: 1 KiB, warm caches, ours vs the Encryption SDK caching CMM');
-    results.smallRate = runChild('small-rate');
+    results.smallRate = runChild('small-rate', {}, [], true);
+  }
+  if (want('invocation')) {
+    log('Lambda invocation: warm, in process, 1 KiB, ours vs the minimal Encryption SDK handler');
+    results.invocation = runChild('invocation', {}, [], true);
   }
   if (want('kms-calls')) {
     log('KMS calls: ours vs the Encryption SDK caching CMM over a counting LocalKms');
     results.kmsCalls = runChild('kms-calls');
+  }
+  if (want('fleet')) {
+    log('KMS at fleet scale: the model against a simulation of container caches over one LocalKms (fake time)');
+    results.fleet = runChild('fleet');
   }
   if (want('lambda')) {
     log('lambda: bundle size and cold require, ours vs a minimal Encryption SDK handler');

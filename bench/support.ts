@@ -60,9 +60,15 @@ export interface Contender {
   readonly batch?: number;
 }
 
-/** Per timed sample: ms per call, and minor page faults per call (memory the OS had to hand out fresh). */
+/**
+ * Per timed sample: ms per call of wall time and of CPU time (user + system, all threads of the
+ * process: GC helpers and page-fault handling included), and minor page faults per call (memory the
+ * OS had to hand out fresh). On a shared machine CPU time is the steadier measure: time spent
+ * waiting for a core while other jobs run is not in it, the work is.
+ */
 export interface Samples {
   readonly ms: number[];
+  readonly cpuMs: number[];
   readonly faults: number[];
 }
 
@@ -72,24 +78,33 @@ export interface Samples {
  * untimed call, which absorbs the switch (the previous contender's garbage, cold caches). The first
  * `warmup` rounds are not recorded.
  */
-export async function interleave(contenders: readonly Contender[], rounds: number, warmup = 1): Promise<Map<string, Samples>> {
-  const times = new Map<string, Samples>(contenders.map((c) => [c.name, { ms: [], faults: [] }]));
+export async function interleave(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, Samples>> {
+  const times = new Map<string, Samples>(contenders.map((c) => [c.name, { ms: [], cpuMs: [], faults: [] }]));
   for (let r = -warmup; r < rounds; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const c = contenders[(Math.max(r, 0) + i) % contenders.length];
       const batch = c.batch ?? 1;
       await c.run();
       const f0 = process.resourceUsage().minorPageFault;
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       for (let b = 0; b < batch; b++) await c.run();
       const ms = Number(process.hrtime.bigint() - t0) / 1e6 / batch;
+      const cpu = process.cpuUsage(c0);
       if (r >= 0) {
-        times.get(c.name)!.ms.push(ms);
-        times.get(c.name)!.faults.push((process.resourceUsage().minorPageFault - f0) / batch);
+        const samples = times.get(c.name)!;
+        samples.ms.push(ms);
+        samples.cpuMs.push((cpu.user + cpu.system) / 1000 / batch);
+        samples.faults.push((process.resourceUsage().minorPageFault - f0) / batch);
       }
     }
   }
   return times;
+}
+
+/** Relative half-width of an interquartile range around its median: 0.15 means within +-15%. */
+export function halfWidth(s: Spread): number {
+  return Math.max(s.median - s.p25, s.p75 - s.median) / s.median;
 }
 
 /** Calls per sample so that one sample takes about `targetMs` (measured from a few calls). */
@@ -99,5 +114,5 @@ export async function batchFor(fn: () => unknown, targetMs: number): Promise<num
   const n = 5;
   for (let i = 0; i < n; i++) await fn();
   const each = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-  return Math.max(1, Math.min(10_000, Math.round(targetMs / each)));
+  return Math.max(1, Math.min(100_000, Math.round(targetMs / each)));
 }

@@ -7,6 +7,14 @@
 // bundled (pinned to the versions in package-lock.json), minified, ESM builds of the SDK preferred
 // so unused code is tree-shaken. The other options exist for bench/bundle.bench.ts.
 //
+// Code off the encrypt/decrypt path goes into chunks beside index.js, loaded only when first needed,
+// so the envelope path neither carries nor parses it: `usage-report.js` (the usage-report glue with the
+// CloudTrail client, which the handler requires on the first usageReport request) and `credentials.js` (the AWS SDK's
+// SSO, ini-file, process and web-identity credential providers, which its default chain imports
+// dynamically only when no credentials are in the environment, never in Lambda). Each chunk is a
+// self-contained bundle, so a shared package can be present twice on disk; the bundle benchmark
+// reports index.js and the whole directory.
+//
 // The local KMS stand-in is built into a sibling directory (envelope-local-kms/), not into the
 // function's directory: the deployed function never carries it, and a local run (the demo, the
 // bundle test) finds it next door.
@@ -40,6 +48,38 @@ const LOCAL_KMS_FROM_FUNCTION = '../envelope-local-kms/index.js';
 // for local runs, the demo and the tests here.
 const common = { ...NODE_BUNDLE, mainFields: args['main-fields'].split(',') };
 
+/** Chunk file (beside index.js) -> the modules it holds, each with the names the function imports from it. */
+const LAZY_CHUNKS = {
+  'usage-report.js': [
+    { module: './lambda/handler/usage-report', names: '*' },
+    { module: '@aws-sdk/client-cloudtrail', names: ['CloudTrailClient'] },
+  ],
+  'credentials.js': [
+    { module: '@aws-sdk/credential-provider-sso', names: ['fromSSO'] },
+    { module: '@aws-sdk/credential-provider-ini', names: ['fromIni'] },
+    { module: '@aws-sdk/credential-provider-process', names: ['fromProcess'] },
+    { module: '@aws-sdk/credential-provider-web-identity', names: ['fromTokenFile'] },
+  ],
+};
+const USAGE_REPORT_GLUE = join(root, 'lambda', 'handler', 'usage-report.ts');
+const chunkOf = new Map(Object.entries(LAZY_CHUNKS).flatMap(([file, mods]) => mods.map((m) => [m.module, file])));
+
+/**
+ * Lazy loads (require() inside a function, dynamic import()) of a chunk's modules resolve to the
+ * chunk file; a static import of the same module stays bundled, so nothing breaks if the code moves.
+ */
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(b) {
+    b.onResolve({ filter: /^(@aws-sdk\/(client-cloudtrail|credential-provider-(sso|ini|process|web-identity))|\.{1,2}\/.*usage-report)$/ }, (a) => {
+      if (a.kind !== 'require-call' && a.kind !== 'dynamic-import') return undefined;
+      if (chunkOf.has(a.path)) return { path: `./${chunkOf.get(a.path)}`, external: true };
+      const target = resolve(a.resolveDir, a.path);
+      return target === USAGE_REPORT_GLUE.replace(/\.ts$/, '') ? { path: './usage-report.js', external: true } : undefined;
+    });
+  },
+};
+
 const keepLocalKmsOut = {
   name: 'local-kms-beside',
   setup(b) {
@@ -60,8 +100,20 @@ const fn = await build({
   entryPoints: [join(root, 'lambda', 'handler', 'index.ts')],
   outfile: join(functionDir, 'index.js'),
   external: args.sdk === 'external' ? ['@aws-sdk/*'] : [],
-  plugins: [keepLocalKmsOut],
+  plugins: [keepLocalKmsOut, lazyChunks],
 });
+const chunks = [];
+for (const [file, mods] of Object.entries(LAZY_CHUNKS)) {
+  const contents = mods.map((m) => (m.names === '*'
+    ? `export * from ${JSON.stringify(m.module)};`
+    : `export { ${m.names.join(', ')} } from ${JSON.stringify(m.module)};`)).join('\n');
+  chunks.push(await build({
+    ...common,
+    stdin: { contents, resolveDir: root, sourcefile: `lazy-${file}`, loader: 'ts' },
+    outfile: join(functionDir, file),
+    external: args.sdk === 'external' ? ['@aws-sdk/*'] : [],
+  }));
+}
 const local = await build({
   ...common,
   entryPoints: [join(root, 'lambda', 'providers', 'local-kms.ts')],
@@ -70,6 +122,7 @@ const local = await build({
 
 // Metafiles sit outside the function's directory, so they are not deployed with it.
 writeFileSync(join(assets, 'envelope-function.meta.json'), JSON.stringify(fn.metafile));
+writeFileSync(join(assets, 'envelope-function-chunks.meta.json'), JSON.stringify(chunks.map((c) => c.metafile)));
 writeFileSync(join(assets, 'envelope-local-kms.meta.json'), JSON.stringify(local.metafile));
 const kib = (m) => (Object.values(m.outputs).reduce((n, o) => n + o.bytes, 0) / 1024).toFixed(1);
-console.log(`bundle:envelope: ${kib(fn.metafile)} KiB -> ${functionDir} (@aws-sdk ${args.sdk}); local KMS ${kib(local.metafile)} KiB -> ${localDir}`);
+console.log(`bundle:envelope: ${kib(fn.metafile)} KiB -> ${functionDir} (@aws-sdk ${args.sdk}), lazy chunks ${chunks.map((c) => kib(c.metafile)).join(' + ')} KiB; local KMS ${kib(local.metafile)} KiB -> ${localDir}`);

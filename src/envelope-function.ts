@@ -563,7 +563,8 @@ function envelopeCode(): lambda.Code {
   if (!fs.existsSync(path.join(ASSET_DIR, ASSET_ENTRY))) {
     throw new SecureKeyConfigError(`EnvelopeFunction: the bundled handler ${path.join(ASSET_DIR, ASSET_ENTRY)} is missing. Build it with \`npx projen bundle:envelope\` (node lambda/build-bundle.mjs); a published cdk-secure-key package contains it.`);
   }
-  return lambda.Code.fromAsset(ASSET_DIR, { exclude: ['*', `!${ASSET_ENTRY}`] });
+  // index.js and the chunks it loads on first use (audit.js, credentials.js: lambda/build-bundle.mjs).
+  return lambda.Code.fromAsset(ASSET_DIR, { exclude: ['*', '!*.js'] });
 }
 
 function acknowledge(scope: IConstruct, ids: string[], reason: string): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX } from './encryption-context';
 import { ConfigurationError, InvalidMessageError, KmsError, NoDecryptableDataKeyError, SecureKeyError } from './errors';
 import { generateSigningKeyPair, verificationKeyFromContext } from './signature';
@@ -6,6 +7,27 @@ import {
   DecryptionMaterials, DecryptionMaterialsRequest, EncryptionContext, EncryptionMaterials,
   EncryptionMaterialsRequest, KeyProvider, MaterialsManager,
 } from './types';
+
+/** A KMS key or alias ARN: names one key (or alias) in one partition, Region and account. */
+const FULL_KMS_ARN = /^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)\/./;
+const providerScopes = new WeakMap<KeyProvider, string>();
+
+/**
+ * What a data-key cache may treat as "the same key". A key or alias ARN names one key wherever it
+ * is used. An alias name or bare key id does not: `alias/app` is a different key in every account
+ * and Region, resolved by whichever credentials and Region the provider's client has. Such a key is
+ * scoped to the provider object (one client), so two providers with the same alias in different
+ * accounts never share cached data keys, even in a shared cache partition.
+ */
+function resolvedKeyIdentity(keyProvider: KeyProvider): string {
+  if (FULL_KMS_ARN.test(keyProvider.keyId)) return `${keyProvider.providerId}:${keyProvider.keyId}`;
+  let scope = providerScopes.get(keyProvider);
+  if (!scope) {
+    scope = randomUUID();
+    providerScopes.set(keyProvider, scope);
+  }
+  return `${keyProvider.providerId}:${keyProvider.keyId}@provider:${scope}`;
+}
 
 /**
  * Materials straight from a KeyProvider: one GenerateDataKey per encrypted message and one
@@ -16,7 +38,7 @@ export class DefaultMaterialsManager implements MaterialsManager {
 
   constructor(public readonly keyProvider: KeyProvider) {
     if (!keyProvider) throw new ConfigurationError('DefaultMaterialsManager needs a keyProvider.');
-    this.keyIdentity = `${keyProvider.providerId}:${keyProvider.keyId}`;
+    this.keyIdentity = resolvedKeyIdentity(keyProvider);
   }
 
   public async getEncryptionMaterials(request: EncryptionMaterialsRequest): Promise<EncryptionMaterials> {

@@ -1,5 +1,5 @@
 import { Transform, TransformCallback } from 'node:stream';
-import { frameTooLarge } from './body';
+import { checkMinFrameLength, frameTooLarge } from './body';
 import { ConfigurationError, InvalidMessageError } from './errors';
 import { ContentType, parseHeaderPrefix } from './header';
 import {
@@ -151,6 +151,8 @@ export interface DecryptStreamParams {
    * longer than this, before buffering them. @default DEFAULT_MAX_FRAME_LENGTH (16 MiB)
    */
   readonly maxFrameLength?: number;
+  /** Refuse (LimitExceededError) a header declaring frames shorter than this. @default 1 */
+  readonly minFrameLength?: number;
   readonly expectedEncryptionContext?: EncryptionContext;
 }
 
@@ -216,6 +218,7 @@ export class DecryptStream extends Transform {
         if (parsed.header.contentType === ContentType.FRAMED && parsed.header.frameLength > this.maxFrameLength) {
           throw frameTooLarge('frames', parsed.header.frameLength, this.maxFrameLength);
         }
+        checkMinFrameLength(parsed.header, this.params.minFrameLength ?? 1);
         const headerBytes = Buffer.from(buf.subarray(0, parsed.bodyOffset));
         this.queue.consume(parsed.bodyOffset);
         const session = await startDecryption(this.materialsManager, parsed.header, headerBytes, { maxFrameLength: this.maxFrameLength });

@@ -6,6 +6,7 @@
 import { loadConfig } from './config';
 import type { EnvelopeHandlerDependencies } from './create-handler';
 import { localCloudTrail } from './local-cloudtrail';
+import type { CloudTrailLookupClient } from '../usage-report/lookup';
 import { ConfigurationError } from '../core/errors';
 import { parseKmsArn } from '../providers/mrk';
 
@@ -48,14 +49,12 @@ export async function dependenciesFromEnvironment(env: Readonly<Record<string, s
   if (backendRaw === 'aws') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
     const { KMSClient } = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
-    const { CloudTrailClient } = require('@aws-sdk/client-cloudtrail') as typeof import('@aws-sdk/client-cloudtrail');
     // The key's Region, not the function's: KMS calls and CloudTrail event history are regional.
     return {
       backend: 'aws',
       config,
       keyProvider: new AwsKmsKeyProvider({ client: new KMSClient({ region: arn.region }), keyId: config.keyArn }),
-      cloudTrail: new CloudTrailClient({ region: arn.region }),
+      cloudTrail: new CloudTrailOnFirstUse(arn.region),
     };
   }
 
@@ -93,5 +92,25 @@ function loadLocalKms(): typeof import('../providers/local-kms') {
       throw new ConfigurationError(`The local KMS stand-in is not deployed with the function; remove ${RUNTIME_VARIABLES.kmsBackend} to use AWS KMS.`);
     }
     throw err;
+  }
+}
+
+/**
+ * A CloudTrail client whose SDK is loaded, and client built, on the first usage-report request: encrypt
+ * and decrypt never load it (the bundle keeps it in a chunk of its own, see lambda/build-bundle.mjs).
+ */
+export class CloudTrailOnFirstUse implements CloudTrailLookupClient {
+  private built?: import('@aws-sdk/client-cloudtrail').CloudTrailClient;
+  constructor(public readonly region: string) {}
+
+  /** The client, built now if it was not yet. */
+  public get client(): import('@aws-sdk/client-cloudtrail').CloudTrailClient {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+    this.built ??= new (require('@aws-sdk/client-cloudtrail') as typeof import('@aws-sdk/client-cloudtrail')).CloudTrailClient({ region: this.region });
+    return this.built;
+  }
+
+  public send(command: Parameters<CloudTrailLookupClient['send']>[0]): ReturnType<CloudTrailLookupClient['send']> {
+    return this.client.send(command);
   }
 }

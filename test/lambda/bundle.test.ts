@@ -80,6 +80,23 @@ describe('the bundled envelope Lambda in a fresh node process', () => {
     expect(plaintext.toString()).toBe('hello from a fresh process');
   });
 
+  test('audit loads its chunk on first use and reports the key\'s use from the local stand-in', () => {
+    const script = `
+      const { handler } = require(process.env.BUNDLE);
+      (async () => {
+        const plaintext = Buffer.from('x').toString('base64');
+        await handler({ operation: 'encrypt', plaintext });
+        const before = Object.keys(require.cache).filter((f) => f.endsWith('usage-report.js')).length;
+        const report = await handler({ operation: 'usageReport', lookbackMinutes: 60 });
+        const after = Object.keys(require.cache).filter((f) => f.endsWith('usage-report.js')).length;
+        console.log('RESULT ' + JSON.stringify({ before, after, errorType: report.errorType, events: report.totals && report.totals.events }));
+      })().catch((e) => { console.error(e); process.exit(1); });
+    `;
+    const { result } = runNode(script, { SECUREKEY_KEY_ARN: keyArn, SECUREKEY_KMS_BACKEND: 'local', SECUREKEY_LOCAL_KMS_STORE: store });
+    expect(result).toEqual({ before: 0, after: 1, events: expect.any(Number) });
+    expect((result as { events: number }).events).toBeGreaterThan(0);
+  });
+
   test('with the default (AWS) backend it builds the SDK clients and answers a bad event offline', () => {
     const script = `
       const { handler } = require(process.env.BUNDLE);
@@ -114,8 +131,18 @@ describe('what the bundle contains', () => {
   const meta = (): { inputs: Record<string, unknown>; outputs: Record<string, { inputs: Record<string, unknown> }> } =>
     JSON.parse(readFileSync(join(assets, 'envelope-function.meta.json'), 'utf8'));
 
-  test('the function directory holds only index.js', () => {
-    expect(readdirSync(join(assets, 'envelope-function'))).toEqual(['index.js']);
+  const chunkInputs = (): string[] => (JSON.parse(readFileSync(join(assets, 'envelope-function-chunks.meta.json'), 'utf8')) as Array<{ inputs: Record<string, unknown> }>)
+    .flatMap((m) => Object.keys(m.inputs));
+
+  test('the function directory holds index.js and the chunks it loads lazily', () => {
+    expect(readdirSync(join(assets, 'envelope-function')).sort()).toEqual(['credentials.js', 'index.js', 'usage-report.js']);
+  });
+
+  test('the CloudTrail client is not in the envelope path: only in usage-report.js, required on the first usageReport request', () => {
+    expect(Object.keys(meta().inputs).filter((p) => /client-cloudtrail|lambda\/usage-report\/lookup/.test(p))).toEqual([]);
+    expect(chunkInputs().some((p) => p.includes('node_modules/@aws-sdk/client-cloudtrail/'))).toBe(true);
+    const code = readFileSync(join(assets, 'envelope-function', 'index.js'), 'utf8');
+    expect(code).toContain('require("./usage-report.js")');
   });
 
   test('the local KMS stand-in is not in it, only required from the sibling directory when selected', () => {
@@ -130,10 +157,10 @@ describe('what the bundle contains', () => {
   test('@aws-sdk clients are bundled (pinned), not taken from the runtime', () => {
     const inputs = Object.keys(meta().inputs);
     expect(inputs.some((p) => p.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
-    expect(inputs.some((p) => p.includes('node_modules/@aws-sdk/client-cloudtrail/'))).toBe(true);
-    const code = readFileSync(join(assets, 'envelope-function', 'index.js'), 'utf8');
+    expect(chunkInputs().some((p) => p.includes('node_modules/@aws-sdk/client-cloudtrail/'))).toBe(true);
     // Only the optional CRT signer (for SigV4a, which KMS and CloudTrail do not use) stays a runtime lookup.
-    const external = [...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]);
+    const dir = join(assets, 'envelope-function');
+    const external = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]));
     expect([...new Set(external)]).toEqual(['@aws-sdk/signature-v4-crt']);
   });
 

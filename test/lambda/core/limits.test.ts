@@ -199,3 +199,42 @@ describe('whole-buffer decrypt checks declared lengths against the buffer before
     expect(mm.decryptCalls).toBe(1);
   });
 });
+
+describe('minFrameLength option (decrypt cost of tiny frames)', () => {
+  test('defaults to 1: every frame length the format allows, as the official vectors need', async () => {
+    const provider = new FakeKeyProvider();
+    const client = new EnvelopeClient({ keyProvider: provider, frameLength: 1 });
+    expect(client.minFrameLength).toBe(1);
+    const { message } = await client.encrypt(Buffer.from('tiny frames'));
+    expect((await client.decrypt(message)).plaintext.toString()).toBe('tiny frames');
+  });
+
+  test('a message with frames below the minimum is refused from its header, whole-buffer and stream, before any key call', async () => {
+    const provider = new FakeKeyProvider();
+    const { message } = await new EnvelopeClient({ keyProvider: provider, frameLength: 16 }).encrypt(randomBytes(100));
+    const strict = new EnvelopeClient({ keyProvider: provider, minFrameLength: 1024 });
+    const calls = provider.decryptCalls;
+    const expected = 'The message declares frames of 16 bytes, below minFrameLength (1024 bytes): tiny frames multiply the CPU a message costs to decrypt. Lower minFrameLength on the EnvelopeClient only if you trust the sender.';
+    await expect(strict.decrypt(message)).rejects.toThrow(new LimitExceededError(expected));
+    const streamed = await drain(strict.decryptStream(), Readable.from([message]));
+    expect(streamed.error).toEqual(new LimitExceededError(expected));
+    expect(streamed.out.length).toBe(0);
+    expect(provider.decryptCalls).toBe(calls);
+  });
+
+  test('frames at the minimum pass', async () => {
+    const provider = new FakeKeyProvider();
+    const data = randomBytes(3000);
+    const { message } = await new EnvelopeClient({ keyProvider: provider, frameLength: 1024 }).encrypt(data);
+    const strict = new EnvelopeClient({ keyProvider: provider, minFrameLength: 1024 });
+    expect((await strict.decrypt(message)).plaintext.equals(data)).toBe(true);
+    const streamed = await drain(strict.decryptStream(), Readable.from([message]));
+    expect(streamed.error).toBeUndefined();
+    expect(streamed.out.equals(data)).toBe(true);
+  });
+
+  test.each([0, -1, 1.5, 2 ** 32, Number.NaN])('rejects %d', (minFrameLength) => {
+    expect(() => new EnvelopeClient({ keyProvider: new FakeKeyProvider(), minFrameLength }))
+      .toThrow(new ConfigurationError(`minFrameLength must be an integer from 1 to ${2 ** 32 - 1} bytes; received ${minFrameLength}.`));
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { ConfigurationError } from '../../../lambda/core/errors';
 import { createHandler, type EncryptResponse } from '../../../lambda/handler/create-handler';
-import { dependenciesFromEnvironment, RUNTIME_VARIABLES } from '../../../lambda/handler/environment';
+import { CloudTrailOnFirstUse, dependenciesFromEnvironment, RUNTIME_VARIABLES } from '../../../lambda/handler/environment';
 import { localCloudTrail } from '../../../lambda/handler/local-cloudtrail';
 import { AwsKmsKeyProvider } from '../../../lambda/providers/aws-kms';
 import { LocalKms } from '../../../lambda/providers/local-kms';
@@ -40,8 +40,9 @@ describe('dependenciesFromEnvironment', () => {
     expect(deps.keyProvider).toBeInstanceOf(AwsKmsKeyProvider);
     expect(deps.keyProvider.keyId).toBe(KEY_ARN);
     expect(deps.keyProvider.calls).toBe(0);
-    const cloudTrail = deps.cloudTrail as unknown as { config: { region: () => Promise<string> } };
-    await expect(cloudTrail.config.region()).resolves.toBe('eu-west-1');
+    // Built on first use, so encrypt and decrypt never load the CloudTrail client.
+    expect(deps.cloudTrail).toBeInstanceOf(CloudTrailOnFirstUse);
+    await expect((deps.cloudTrail as CloudTrailOnFirstUse).client.config.region()).resolves.toBe('eu-west-1');
   });
 
   test('local needs the key store file', async () => {

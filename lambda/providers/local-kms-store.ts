@@ -4,9 +4,10 @@
  * multi-Region replica uses the same key material as its primary. Optionally persisted to a JSON
  * file (plain key material, file mode 0600: for local development only).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CloudTrailEvent, KmsKeySpec, KmsKeyState, KmsKeyUsage, KmsTag } from './local-kms';
+import type { CloudTrailEvent, KmsKeySpec, KmsKeyState, KmsKeyUsage, KmsTag } from './local-kms-types';
 import { ConfigurationError } from '../core/errors';
 
 /** One version of a key's material. Secrets are base64; ids are hex (CloudTrail's keyMaterialId). */
@@ -133,13 +134,25 @@ export class LocalKmsStore {
     return [...this.aliases.values()].filter((a) => a.region === region);
   }
 
-  /** Writes the store file, atomically (temp file + rename). No-op for in-memory stores. */
+  /**
+   * Writes the store file atomically: a new temp file next to it, then rename. The temp name is
+   * random and opened with O_CREAT|O_EXCL (`wx`), so a file or symlink planted at a guessable name
+   * cannot redirect the key material elsewhere. No-op for in-memory stores.
+   */
   public save(): void {
     if (!this.path) return;
     const data: StoreFile = { formatVersion: 1, keys: [...this.keys.values()], aliases: [...this.aliases.values()], materials: this.materials };
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
+    const tmp = `${this.path}.${crypto.randomBytes(12).toString('hex')}.tmp`;
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      fs.writeFileSync(fd, JSON.stringify(data, null, 2));
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    fs.closeSync(fd);
     fs.renameSync(tmp, this.path);
   }
 

@@ -2,9 +2,12 @@
  * What every LocalKms operation shares: options, key resolution and state, and the call wrapper.
  */
 import { cloudTrailEvent, type CloudTrailCall } from './local-kms-cloudtrail';
+import type { LocalKmsApp } from './local-kms-app';
+import { accessDeniedMessage, decideKmsRequest, type LocalKmsCallOrigin, type LocalKmsPrincipal } from './local-kms-authorization';
 import { err, LocalKmsError, validation } from './local-kms-errors';
+import { grantFor } from './local-kms-grants';
 import { ECDSA_ALGORITHM, HMAC_SPECS, newMaterial, RSA_ENCRYPTION, RSA_SIGNING, RSA_SPECS } from './local-kms-material';
-import { LocalKmsStore, type StoredKey, type StoredMaterial } from './local-kms-store';
+import { LocalKmsStore, type StoredGrant, type StoredKey, type StoredMaterial } from './local-kms-store';
 import type { KmsKeyMetadata, KmsKeyUsage } from './local-kms-types';
 
 export interface LocalKmsOptions {
@@ -24,6 +27,38 @@ export interface LocalKmsOptions {
    * @default - a new store (loaded from `storePath` when given)
    */
   readonly store?: LocalKmsStore;
+  /**
+   * Authorize every call on a key as KMS does: the key policy, the caller's IAM policies and the
+   * key's grants, decided by the project's policy engine; a denied call throws
+   * AccessDeniedException. `LocalKms.fromCloudAssembly` and `fromTemplate` turn it on.
+   * @default false - every caller may use every key (no policy is evaluated)
+   */
+  readonly enforcePolicies?: boolean;
+  /**
+   * The caller, with its identity policies, when policies are enforced. Its ARN is also the
+   * CloudTrail caller.
+   * @default - `callerArn` (or the account root, when policies are enforced) with no IAM policies
+   */
+  readonly principal?: LocalKmsPrincipal;
+  /** How the caller calls: through a service (`kms:ViaService`), for a source resource. @default - a direct call */
+  readonly origin?: LocalKmsCallOrigin;
+  /** The synthesized app the keys were loaded from; `as()` finds its principals. @default - none */
+  readonly app?: LocalKmsApp;
+}
+
+/** Environment variables that say the process runs in AWS (Lambda, ECS, ...), where LocalKms has no place. */
+export const AWS_RUNTIME_VARIABLES = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_EXECUTION_ENV'] as const;
+let warnedInAwsRuntime = false;
+
+/** A one-time process warning when LocalKms is constructed inside an AWS runtime. */
+function warnIfInAwsRuntime(): void {
+  const found = AWS_RUNTIME_VARIABLES.filter((v) => process.env[v]);
+  if (found.length === 0 || warnedInAwsRuntime) return;
+  warnedInAwsRuntime = true;
+  process.emitWarning(
+    `LocalKms is running where ${found.join(' and ')} ${found.length > 1 ? 'are' : 'is'} set (an AWS runtime). LocalKms keeps key material in plain memory or a JSON file and its keys are not AWS KMS keys: use it only for development and tests, and real KMS (AwsKmsKeyProvider) in deployed code.`,
+    { code: 'SECUREKEY_LOCAL_KMS_IN_AWS' },
+  );
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,7 +68,21 @@ export interface CallContext {
   resources: string[];
   responseElements: Record<string, unknown> | null;
   keyMaterialId?: string;
+  /**
+   * The permission the next key lookup is authorized for (`kms:Decrypt`); `undefined` skips
+   * authorization (operations KMS does not authorize by policy, such as RetireGrant).
+   */
+  action?: string;
+  /** The encryption context the next key lookup is authorized with. */
+  encryptionContext?: Record<string, string>;
+  /** Extra condition keys of the request (CreateGrant's `kms:GrantOperations`, ...). */
+  conditionContext?: Record<string, string | string[]>;
+  /** The grant that authorized the last key lookup, when a grant (not a policy) did. */
+  grant?: StoredGrant;
 }
+
+/** KMS's limit on GrantTokens per request. */
+export const MAX_GRANT_TOKENS = 10;
 
 /**
  * The state and shared steps of every LocalKms operation: which region, account and caller it acts
@@ -45,6 +94,13 @@ export abstract class LocalKmsBase {
   public readonly accountId: string;
   public readonly callerArn: string;
   public readonly store: LocalKmsStore;
+  /** Whether calls are authorized against key policies, IAM policies and grants. */
+  public readonly enforcePolicies: boolean;
+  /** The caller LocalKms authorizes (when `enforcePolicies`). */
+  public readonly principal: LocalKmsPrincipal;
+  public readonly origin: LocalKmsCallOrigin;
+  /** The synthesized app this LocalKms was loaded from, if any. */
+  public readonly app?: LocalKmsApp;
   protected readonly clock: () => Date;
 
   constructor(options: LocalKmsOptions = {}) {
@@ -56,25 +112,84 @@ export abstract class LocalKmsBase {
     if (!/^\d{12}$/.test(this.accountId)) {
       throw new Error(`LocalKms accountId '${this.accountId}' must be 12 digits.`);
     }
-    this.callerArn = options.callerArn ?? `arn:aws:iam::${this.accountId}:user/local-kms-user`;
+    this.enforcePolicies = options.enforcePolicies ?? false;
+    const defaultCaller = this.enforcePolicies ? `arn:aws:iam::${this.accountId}:root` : `arn:aws:iam::${this.accountId}:user/local-kms-user`;
+    this.callerArn = options.principal?.arn ?? options.callerArn ?? defaultCaller;
+    this.principal = options.principal ?? {
+      arn: this.callerArn,
+      account: /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(this.callerArn)?.[1] ?? this.accountId,
+      iamStatements: [],
+    };
+    this.origin = options.origin ?? {};
+    this.app = options.app;
     this.clock = options.clock ?? (() => new Date());
     this.store = options.store ?? new LocalKmsStore({ path: options.storePath });
+    warnIfInAwsRuntime();
   }
 
   protected async call<T>(eventName: string, input: object | undefined, readOnly: boolean, fn: (ctx: CallContext) => T): Promise<T> {
-    const ctx: CallContext = { resources: [], responseElements: null };
+    const encryptionContext = (input as { EncryptionContext?: Record<string, string> } | undefined)?.EncryptionContext;
+    const ctx: CallContext = { resources: [], responseElements: null, action: `kms:${eventName}`, encryptionContext };
     const when = this.clock();
+    const record = (error?: LocalKmsError) => this.record({
+      eventName, input: input ?? {}, readOnly, when, resources: ctx.resources, responseElements: ctx.responseElements, keyMaterialId: ctx.keyMaterialId, error,
+    });
     try {
+      this.checkGrantTokens((input as { GrantTokens?: unknown } | undefined)?.GrantTokens);
       const result = fn(ctx);
-      this.record({ eventName, input: input ?? {}, readOnly, when, ...ctx });
+      record();
       return result;
     } catch (e) {
       const error = e instanceof LocalKmsError ? e : new LocalKmsError('KMSInternalException', `LocalKms failed: ${(e as Error).message}`, { fault: 'server' });
-      this.record({ eventName, input: input ?? {}, readOnly, when, ...ctx, error });
+      record(error);
       throw error;
     }
   }
 
+  /**
+   * Grants take effect at once here, so a grant token only has to name a grant that exists; that is
+   * checked when policies are enforced (without enforcement grants decide nothing, and any token passes).
+   */
+  private checkGrantTokens(tokens: unknown): void {
+    if (tokens === undefined) return;
+    if (!Array.isArray(tokens) || tokens.length > MAX_GRANT_TOKENS || tokens.some((t) => typeof t !== 'string')) {
+      throw validation(`GrantTokens must be a list of at most ${MAX_GRANT_TOKENS} grant tokens (strings).`);
+    }
+    if (!this.enforcePolicies) return;
+    const known = new Set(this.store.allGrants().map((g) => g.grantToken));
+    for (const t of tokens as string[]) {
+      if (!known.has(t)) throw err('InvalidGrantTokenException', 'A grant token in GrantTokens is not the token of an existing grant.');
+    }
+  }
+
+  /**
+   * Authorizes `ctx.action` on a key for this caller, when policies are enforced: an explicit deny in
+   * the key policy or the caller's IAM policies refuses; otherwise the policies or a grant must allow.
+   */
+  protected authorizeKey(key: StoredKey, ctx: CallContext): StoredGrant | undefined {
+    if (!this.enforcePolicies || ctx.action === undefined) return undefined;
+    const keyArn = this.arnOf(key);
+    const decision = decideKmsRequest({
+      principal: this.principal,
+      action: ctx.action,
+      keyArn,
+      keyAccount: key.accountId,
+      keyPolicy: key.policy,
+      encryptionContext: ctx.encryptionContext,
+      ...this.origin,
+      ...(this.origin.viaService !== undefined && ctx.action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
+      context: ctx.conditionContext,
+    });
+    if (decision.allowed) return undefined;
+    if (decision.decision !== 'explicit-deny') {
+      const grant = grantFor(this.store.grantsOfKey(key.region, key.keyId), this.principal.arn, ctx.action.replace(/^kms:/, ''), ctx.encryptionContext);
+      if (grant) {
+        ctx.grant = grant;
+        return grant;
+      }
+    }
+    throw err('AccessDeniedException', accessDeniedMessage(this.principal.arn, ctx.action, keyArn, decision));
+  }
 
   private record(call: Omit<CloudTrailCall, 'region' | 'accountId' | 'callerArn'>): void {
     this.store.recordEvent(cloudTrailEvent({ ...call, region: this.region, accountId: this.accountId, callerArn: this.callerArn }));
@@ -167,6 +282,7 @@ export abstract class LocalKmsBase {
     if (!key) throw err('NotFoundException', `Key 'arn:aws:kms:${this.region}:${this.accountId}:key/${keyId}' does not exist`);
     this.autoRotate(key);
     ctx.resources.push(this.arnOf(key));
+    this.authorizeKey(key, ctx);
     return key;
   }
 

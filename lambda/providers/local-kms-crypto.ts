@@ -101,8 +101,13 @@ export abstract class LocalKmsCryptoOperations extends LocalKmsKeyManagement {
     DestinationEncryptionAlgorithm: KmsEncryptionAlgorithm;
   }> {
     return this.call('ReEncrypt', input, true, (ctx) => {
+      // KMS authorizes ReEncrypt as two permissions: ReEncryptFrom on the source key, ReEncryptTo on the destination.
+      ctx.action = 'kms:ReEncryptFrom';
+      ctx.encryptionContext = input.SourceEncryptionContext;
       const source = this.decryptCore(input.CiphertextBlob, input.SourceKeyId, input.SourceEncryptionContext, input.SourceEncryptionAlgorithm, ctx);
       try {
+        ctx.action = 'kms:ReEncryptTo';
+        ctx.encryptionContext = input.DestinationEncryptionContext;
         const destination = this.usableKey(input.DestinationKeyId, ctx, 'ENCRYPT_DECRYPT');
         const algorithm = input.DestinationEncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT';
         const blob = this.encryptCore(destination, source.plaintext, input.DestinationEncryptionContext, algorithm, ctx);

@@ -4,7 +4,8 @@
  * writes. LocalKms holds no policy logic of its own: whether a key policy and IAM policies allow a
  * request is decided by the engine; this file only shapes the question and the answer.
  */
-import { authorize, type Caller, type PolicyJson, type Statement } from '../../src/private/access/evaluator';
+import { authorize } from '../../src/private/policy/engine/authorize';
+import type { DecidingStatement, Decision } from '../../src/private/policy/engine/model';
 
 /** Who calls LocalKms when policies are enforced. */
 export interface LocalKmsPrincipal {
@@ -46,56 +47,34 @@ export interface KmsAuthorizationRequest extends LocalKmsCallOrigin {
   readonly context?: Record<string, string | string[]>;
 }
 
-/** A statement that took part in a decision. */
-export interface KmsDecidingStatement {
-  readonly policy: 'key' | 'iam';
-  /** `Sid:<sid>`, or the statement's position when it has no Sid. */
-  readonly id: string;
-}
+/** A statement that took part in a decision: which policy, its id (`Sid:<sid>` or a content hash) and position. */
+export type KmsDecidingStatement = DecidingStatement;
 
-export interface KmsAuthorizationDecision {
-  readonly allowed: boolean;
-  readonly decision: 'allowed' | 'explicit-deny' | 'implicit-deny';
-  /** Where the explicit deny was, when there was one. */
-  readonly deniedIn?: 'key' | 'iam';
-  readonly allowedBy: readonly KmsDecidingStatement[];
-  readonly deniedBy: readonly KmsDecidingStatement[];
-  /** One line a human can read. */
-  readonly reason: string;
-}
+/** The engine's decision: allowed or not, explicit or implicit deny, the deciding statements, a readable reason. */
+export type KmsAuthorizationDecision = Decision;
 
-/** The adapter: the only place LocalKms asks the policy engine for a decision. */
+/** The adapter: the only place LocalKms asks the policy engine (src/private/policy/engine) for a decision. */
 export function decideKmsRequest(req: KmsAuthorizationRequest): KmsAuthorizationDecision {
-  const caller: Caller = {
-    label: req.principal.path ?? req.principal.arn,
-    arn: req.principal.arn,
-    account: req.principal.account,
-    iamStatements: req.principal.iamStatements as Statement[],
-  };
-  let verdict: 'allowed' | 'denied';
-  try {
-    verdict = authorize(JSON.parse(req.keyPolicy) as PolicyJson, req.keyArn, caller, {
-      action: req.action,
-      encryptionContext: req.encryptionContext,
-      viaService: req.viaService,
-      sourceArn: req.sourceArn,
-      sourceAccount: req.sourceAccount,
-      grantIsForAwsResource: req.grantIsForAwsResource,
-    });
-  } catch (e) {
-    // What the engine cannot decide is denied, never guessed.
-    return { allowed: false, decision: 'implicit-deny', allowedBy: [], deniedBy: [], reason: `denied: the policy engine cannot decide this request (${(e as Error).message})` };
-  }
-  return verdict === 'allowed'
-    ? { allowed: true, decision: 'allowed', allowedBy: [], deniedBy: [], reason: `${req.principal.arn}: ${req.action} allowed` }
-    : { allowed: false, decision: 'implicit-deny', allowedBy: [], deniedBy: [], reason: `${req.principal.arn}: ${req.action} denied` };
+  return authorize(req.keyPolicy, {
+    caller: { arn: req.principal.arn, account: req.principal.account, iamStatements: [...req.principal.iamStatements] },
+    action: req.action,
+    keyArn: req.keyArn,
+    keyAccount: req.keyAccount,
+    encryptionContext: req.encryptionContext,
+    viaService: req.viaService,
+    sourceArn: req.sourceArn,
+    sourceAccount: req.sourceAccount,
+    grantIsForAwsResource: req.grantIsForAwsResource,
+    context: req.context,
+  });
 }
 
 /** KMS's AccessDeniedException message for a denied request, naming the caller, action and key. */
 export function accessDeniedMessage(callerArn: string, action: string, keyArn: string, decision: KmsAuthorizationDecision): string {
   const head = `User: ${callerArn} is not authorized to perform: ${action} on resource: ${keyArn}`;
   if (decision.decision === 'explicit-deny') {
-    return `${head} with an explicit deny in ${decision.deniedIn === 'iam' ? 'an identity-based' : 'a resource-based'} policy`;
+    const inKeyPolicy = decision.deniedBy.some((d) => d.policy === 'key');
+    return `${head} with an explicit deny in ${inKeyPolicy ? 'a resource-based' : 'an identity-based'} policy`;
   }
   return `${head} because no resource-based policy allows the ${action} action`;
 }

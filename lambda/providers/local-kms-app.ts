@@ -21,8 +21,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { normalize } from '../../src/private/policy/json';
 import type { LocalKmsPrincipal } from './local-kms-authorization';
+import { normalize } from '../../src/private/policy/json';
 import { ConfigurationError } from '../core/errors';
 
 /** A CloudFormation template of one stack, with where it deploys. */

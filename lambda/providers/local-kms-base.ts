@@ -1,9 +1,9 @@
 /**
  * What every LocalKms operation shares: options, key resolution and state, and the call wrapper.
  */
-import { cloudTrailEvent, type CloudTrailCall } from './local-kms-cloudtrail';
 import type { LocalKmsApp } from './local-kms-app';
 import { accessDeniedMessage, decideKmsRequest, type LocalKmsCallOrigin, type LocalKmsPrincipal } from './local-kms-authorization';
+import { cloudTrailEvent, type CloudTrailCall } from './local-kms-cloudtrail';
 import { err, LocalKmsError, validation } from './local-kms-errors';
 import { grantFor } from './local-kms-grants';
 import { ECDSA_ALGORITHM, HMAC_SPECS, newMaterial, RSA_ENCRYPTION, RSA_SIGNING, RSA_SPECS } from './local-kms-material';

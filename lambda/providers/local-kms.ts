@@ -162,8 +162,15 @@ export class LocalKms extends LocalKmsGrantOperations {
 
   private sameSetup(): LocalKmsOptions {
     return {
-      region: this.region, accountId: this.accountId, callerArn: this.callerArn, clock: this.clock, store: this.store,
-      enforcePolicies: this.enforcePolicies, principal: this.principal, origin: this.origin, app: this.app,
+      region: this.region,
+      accountId: this.accountId,
+      callerArn: this.callerArn,
+      clock: this.clock,
+      store: this.store,
+      enforcePolicies: this.enforcePolicies,
+      principal: this.principal,
+      origin: this.origin,
+      app: this.app,
     };
   }
 

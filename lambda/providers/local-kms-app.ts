@@ -81,7 +81,13 @@ export interface LocalKmsAppOptions {
 }
 
 type Resources = Record<string, { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
-interface Stack { name: string; account: string; region: string; resources: Resources; outputs: Record<string, { Value?: unknown; Export?: { Name?: unknown } }> }
+interface Stack {
+  name: string;
+  account: string;
+  region: string;
+  resources: Resources;
+  outputs: Record<string, { Value?: unknown; Export?: { Name?: unknown } }>;
+}
 
 const ROLE = 'AWS::IAM::Role';
 const USER = 'AWS::IAM::User';

@@ -132,7 +132,14 @@ export abstract class LocalKmsBase {
     const ctx: CallContext = { resources: [], responseElements: null, action: `kms:${eventName}`, encryptionContext };
     const when = this.clock();
     const record = (error?: LocalKmsError) => this.record({
-      eventName, input: input ?? {}, readOnly, when, resources: ctx.resources, responseElements: ctx.responseElements, keyMaterialId: ctx.keyMaterialId, error,
+      eventName,
+      input: input ?? {},
+      readOnly,
+      when,
+      error,
+      resources: ctx.resources,
+      responseElements: ctx.responseElements,
+      keyMaterialId: ctx.keyMaterialId,
     });
     try {
       this.checkGrantTokens((input as { GrantTokens?: unknown } | undefined)?.GrantTokens);

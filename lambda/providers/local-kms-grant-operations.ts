@@ -19,7 +19,14 @@ export interface KmsCreateGrantInput {
   Name?: string;
   DryRun?: boolean;
 }
-export interface KmsListGrantsInput { KeyId: string | undefined; GrantId?: string; GranteePrincipal?: string; Limit?: number; Marker?: string; GrantTokens?: string[] }
+export interface KmsListGrantsInput {
+  KeyId: string | undefined;
+  GrantId?: string;
+  GranteePrincipal?: string;
+  Limit?: number;
+  Marker?: string;
+  GrantTokens?: string[];
+}
 export interface KmsRetireGrantInput { GrantToken?: string; KeyId?: string; GrantId?: string; DryRun?: boolean }
 export interface KmsRevokeGrantInput { KeyId: string | undefined; GrantId: string | undefined; DryRun?: boolean }
 export interface KmsGrantListEntry {
@@ -91,13 +98,16 @@ export abstract class LocalKmsGrantOperations extends LocalKmsCryptoOperations {
     return this.call('ListGrants', input, true, (ctx) => {
       const key = this.resolveKey(input.KeyId, ctx);
       const grants = this.store.grantsOfKey(key.region, key.keyId)
-        .filter((g) => (input.GrantId === undefined || g.grantId === input.GrantId) && (input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal));
+        .filter((g) => input.GrantId === undefined || g.grantId === input.GrantId)
+        .filter((g) => input.GranteePrincipal === undefined || g.granteePrincipal === input.GranteePrincipal);
       return { Grants: grants.map((g) => this.grantEntry(g)), Truncated: false };
     });
   }
 
   /** Grants in this region whose retiring principal is the given one (KMS authorizes this by IAM only; LocalKms does not check it). */
-  public async listRetirableGrants(input: { RetiringPrincipal: string | undefined; Limit?: number; Marker?: string }): Promise<{ Grants: KmsGrantListEntry[]; Truncated: boolean }> {
+  public async listRetirableGrants(input: { RetiringPrincipal: string | undefined; Limit?: number; Marker?: string }): Promise<{
+    Grants: KmsGrantListEntry[]; Truncated: boolean;
+  }> {
     return this.call('ListRetirableGrants', input, true, () => {
       const principal = samePrincipalText(input.RetiringPrincipal, 'RetiringPrincipal');
       const grants = this.store.allGrants().filter((g) => g.region === this.region && g.retiringPrincipal === principal);

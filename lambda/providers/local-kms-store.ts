@@ -176,7 +176,11 @@ export class LocalKmsStore {
   public save(): void {
     if (!this.path) return;
     const data: StoreFile = {
-      formatVersion: 1, keys: [...this.keys.values()], aliases: [...this.aliases.values()], materials: this.materials, grants: [...this.grants.values()],
+      formatVersion: 1,
+      keys: [...this.keys.values()],
+      aliases: [...this.aliases.values()],
+      materials: this.materials,
+      grants: [...this.grants.values()],
     };
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${crypto.randomBytes(12).toString('hex')}.tmp`;

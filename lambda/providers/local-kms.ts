@@ -101,7 +101,8 @@ export class LocalKms extends LocalKmsGrantOperations {
     const store = new LocalKmsStore();
     const now = (options.clock ?? (() => new Date()))();
     // Primaries before replicas: a replica shares its primary's key material.
-    const ordered = [...app.keys].sort((a, b) => Number(a.primaryRegion !== undefined && a.primaryRegion !== a.region) - Number(b.primaryRegion !== undefined && b.primaryRegion !== b.region));
+    const isReplica = (k: LocalKmsAppKey) => k.primaryRegion !== undefined && k.primaryRegion !== k.region;
+    const ordered = [...app.keys].sort((a, b) => Number(isReplica(a)) - Number(isReplica(b)));
     for (const k of ordered) installKey(store, k, now);
     return new LocalKms({
       region: options.region ?? first?.region ?? options.defaultRegion,

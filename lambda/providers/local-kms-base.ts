@@ -2,7 +2,9 @@
  * What every LocalKms operation shares: options, key resolution and state, and the call wrapper.
  */
 import type { LocalKmsApp } from './local-kms-app';
-import { accessDeniedMessage, decideKmsRequest, type LocalKmsCallOrigin, type LocalKmsPrincipal } from './local-kms-authorization';
+import {
+  accessDeniedMessage, decideKmsRequest, type KmsAuthorizationDecision, type LocalKmsCallOrigin, type LocalKmsPrincipal,
+} from './local-kms-authorization';
 import { cloudTrailEvent, type CloudTrailCall } from './local-kms-cloudtrail';
 import { err, LocalKmsError, validation } from './local-kms-errors';
 import { grantFor } from './local-kms-grants';
@@ -175,27 +177,49 @@ export abstract class LocalKmsBase {
    */
   protected authorizeKey(key: StoredKey, ctx: CallContext): StoredGrant | undefined {
     if (!this.enforcePolicies || ctx.action === undefined) return undefined;
-    const keyArn = this.arnOf(key);
+    const { decision, grant } = this.decide(key, ctx.action, ctx.encryptionContext, ctx.conditionContext);
+    if (decision.allowed) return undefined;
+    if (grant) {
+      ctx.grant = grant;
+      return grant;
+    }
+    throw err('AccessDeniedException', accessDeniedMessage(this.principal.arn, ctx.action, this.arnOf(key), decision));
+  }
+
+  /** The engine's decision for this caller, and the grant that allows what the policies do not (never past an explicit deny). */
+  protected decide(
+    key: StoredKey, action: string, encryptionContext: Record<string, string> | undefined, conditionContext?: Record<string, string | string[]>,
+  ): { decision: KmsAuthorizationDecision; grant?: StoredGrant } {
     const decision = decideKmsRequest({
       principal: this.principal,
-      action: ctx.action,
-      keyArn,
+      action,
+      keyArn: this.arnOf(key),
       keyAccount: key.accountId,
       keyPolicy: key.policy,
-      encryptionContext: ctx.encryptionContext,
+      encryptionContext,
       ...this.origin,
-      ...(this.origin.viaService !== undefined && ctx.action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
-      context: ctx.conditionContext,
+      ...(this.origin.viaService !== undefined && action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
+      context: conditionContext,
     });
-    if (decision.allowed) return undefined;
-    if (decision.decision !== 'explicit-deny') {
-      const grant = grantFor(this.store.grantsOfKey(key.region, key.keyId), this.principal.arn, ctx.action.replace(/^kms:/, ''), ctx.encryptionContext);
-      if (grant) {
-        ctx.grant = grant;
-        return grant;
-      }
-    }
-    throw err('AccessDeniedException', accessDeniedMessage(this.principal.arn, ctx.action, keyArn, decision));
+    if (decision.allowed || decision.decision === 'explicit-deny') return { decision };
+    const grant = grantFor(this.store.grantsOfKey(key.region, key.keyId), this.principal.arn, action.replace(/^kms:/, ''), encryptionContext);
+    return grant ? { decision, grant } : { decision };
+  }
+
+  /**
+   * Whether this caller may perform `action` on a key, and why, without calling the operation or
+   * recording an event: the policy engine's decision (deciding statements, reason) and the grant
+   * that allows it when the policies do not. Decided even when `enforcePolicies` is off.
+   */
+  public explain(input: { action: string; keyId: string; encryptionContext?: Record<string, string> }): KmsAuthorizationDecision & {
+    grantId?: string;
+  } {
+    const ctx: CallContext = { resources: [], responseElements: null };
+    const key = this.resolveKey(input.keyId, ctx);
+    const action = input.action.includes(':') ? input.action : `kms:${input.action}`;
+    const { decision, grant } = this.decide(key, action, input.encryptionContext);
+    if (!grant) return decision;
+    return { ...decision, allowed: true, decision: 'allowed', grantId: grant.grantId, reason: `${this.principal.arn}: ${action} allowed by grant ${grant.grantId}` };
   }
 
   private record(call: Omit<CloudTrailCall, 'region' | 'accountId' | 'callerArn'>): void {

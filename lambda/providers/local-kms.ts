@@ -144,7 +144,8 @@ export class LocalKms extends LocalKmsGrantOperations {
   /** A principal of the loaded app, by construct path, `Stack/<logical ID>` or ARN. */
   public principalOf(name: string): LocalKmsAppPrincipal {
     const all = this.app?.principals ?? [];
-    const found = all.find((p) => p.path === name || p.arn === name || `${p.stackName}/${p.logicalId}` === name);
+    const found = all.find((p) => p.path === name || p.arn === name || `${p.stackName}/${p.logicalId}` === name)
+      ?? all.find((p) => isCdkLogicalIdOf(name, p.stackName, p.logicalId));
     if (!found) {
       throw new ConfigurationError(`LocalKms: no IAM role or user '${name}' in the loaded app. Known: ${all.map((p) => p.path).join(', ') || '(none: load an app with LocalKms.fromCloudAssembly)'}.`);
     }
@@ -154,7 +155,8 @@ export class LocalKms extends LocalKmsGrantOperations {
   /** A key of the loaded app, by construct path, `Stack/<logical ID>`, alias name or ARN. */
   public keyOf(name: string): LocalKmsAppKey {
     const all = this.app?.keys ?? [];
-    const found = all.find((k) => k.path === name || k.arn === name || `${k.stackName}/${k.logicalId}` === name || k.aliases.includes(name));
+    const found = all.find((k) => k.path === name || k.arn === name || `${k.stackName}/${k.logicalId}` === name || k.aliases.includes(name))
+      ?? all.find((k) => isCdkLogicalIdOf(name, k.stackName, k.logicalId));
     if (!found) {
       throw new ConfigurationError(`LocalKms: no KMS key '${name}' in the loaded app. Known: ${all.map((k) => k.path).join(', ') || '(none: load an app with LocalKms.fromCloudAssembly)'}.`);
     }
@@ -204,6 +206,18 @@ function operationName(command: { constructor: { name: string } }): string {
   const schema = (command as { schema?: unknown }).schema;
   if (Array.isArray(schema) && typeof schema[2] === 'string') return schema[2];
   return command.constructor.name.replace(/Command$/, '');
+}
+
+/**
+ * Whether `Stack/A/B` names the resource `logicalId` of stack `Stack` as CDK derives logical IDs
+ * (path components without `Resource`/`Default`, non-alphanumerics removed, 8 hex digits of hash):
+ * how a construct path finds its resource in a template synthesized without path metadata.
+ */
+function isCdkLogicalIdOf(name: string, stackName: string, logicalId: string): boolean {
+  const [stack, ...rest] = name.split('/');
+  if (stack !== stackName || rest.length === 0) return false;
+  const human = rest.filter((c) => c !== 'Resource' && c !== 'Default').join('').replace(/[^A-Za-z0-9]/g, '');
+  return new RegExp(`^${human}[0-9A-F]{8}$`).test(logicalId);
 }
 
 /** Puts a key of the app into the store, as CloudFormation would have created it. */

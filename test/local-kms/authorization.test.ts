@@ -50,7 +50,7 @@ describe('a SecureKey from a synthesized stack', () => {
     const stack = newStack('Stack');
     const { adminRole, appRole } = roles(stack);
     new SecureKey(stack, 'Key', { administrators: [adminRole], users: [appRole], aliases: ['app/data'] });
-    kms = LocalKms.fromTemplates([{ template: Template.fromStack(stack).toJSON(), stackName: 'Stack' }]);
+    kms = LocalKms.fromTemplates([{ template: Template.fromStack(stack).toJSON(), stackName: 'Stack', account: ACCOUNT, region: REGION }]);
     keyArn = kms.keyOf('Stack/Key').arn;
   });
 

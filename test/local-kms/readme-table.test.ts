@@ -16,7 +16,9 @@ type Call = (kms: LocalKms, keyArn: string, setup: LocalKms) => Promise<unknown>
 /** One real call per README row; `setup` (no enforcement, same store) prepares and undoes state. */
 const CALLS: Record<string, Call> = {
   'kms:Encrypt': (kms, keyArn) => kms.encrypt({ KeyId: keyArn, Plaintext: new Uint8Array([1]) }),
-  'kms:Decrypt': async (kms, keyArn, setup) => kms.decrypt({ CiphertextBlob: (await setup.encrypt({ KeyId: keyArn, Plaintext: new Uint8Array([1]) })).CiphertextBlob }),
+  'kms:Decrypt': async (kms, keyArn, setup) => kms.decrypt({
+    CiphertextBlob: (await setup.encrypt({ KeyId: keyArn, Plaintext: new Uint8Array([1]) })).CiphertextBlob,
+  }),
   'kms:GenerateDataKey': (kms, keyArn) => kms.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256' }),
   // The row is "ReEncryptFrom / ReEncryptTo": re-encrypting under the same key needs both.
   'kms:ReEncryptFrom': async (kms, keyArn, setup) => kms.reEncrypt({

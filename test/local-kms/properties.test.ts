@@ -69,7 +69,8 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 test('the decision never depends on the order of key policy or IAM statements', async () => {
   const seen = { allowed: 0, denied: 0 };
   await fc.assert(fc.asyncProperty(
-    fc.array(keyStatement, { minLength: 1, maxLength: 6 }), fc.array(iamStatement, { maxLength: 4 }), request, fc.integer({ min: 1, max: 2147483646 }),
+    fc.array(keyStatement, { minLength: 1, maxLength: 6 }), fc.array(iamStatement, { maxLength: 4 }), request,
+    fc.integer({ min: 1, max: 2147483646 }),
     async (keyPolicy, iam, req, seed) => {
       const a = await outcome(keyPolicy, iam, req);
       const b = await outcome(shuffled(keyPolicy, seed), shuffled(iam, seed + 1), req);

@@ -51,7 +51,8 @@ test('the README table, regenerated from LocalKms calls, equals the evaluator\'s
   const stack = newStack();
   const { adminRole, appRole } = roles(stack);
   const key = new SecureKey(stack, 'Key', { administrators: [adminRole], users: [appRole] });
-  const kms = LocalKms.fromTemplates([{ template: Template.fromStack(stack).toJSON(), stackName: stack.stackName, account: ACCOUNT, region: REGION }]);
+  const template = Template.fromStack(stack).toJSON();
+  const kms = LocalKms.fromTemplates([{ template, stackName: stack.stackName, account: ACCOUNT, region: REGION }]);
   const keyArn = kms.keyOf(`${stack.stackName}/Key`).arn;
   const setup = new LocalKms({ store: kms.store, region: REGION, accountId: ACCOUNT });
   const callers: Array<[string, LocalKms]> = [

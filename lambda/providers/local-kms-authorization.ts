@@ -29,6 +29,12 @@ export interface LocalKmsCallOrigin {
   readonly sourceArn?: string;
   /** `aws:SourceAccount` of a service call. @default - absent */
   readonly sourceAccount?: string;
+  /**
+   * Other global condition keys the caller's request carries, as IAM would fill them
+   * (`{ 'aws:PrincipalOrgID': 'o-abc', 'aws:SourceVpce': 'vpce-1' }`): how perimeter conditions are tested.
+   * @default - none: such keys are absent from the request
+   */
+  readonly context?: Record<string, string | string[]>;
 }
 
 /** One concrete KMS request, as the engine is asked it. */

@@ -83,6 +83,11 @@ export interface CallContext {
   grant?: StoredGrant;
 }
 
+/** Operations whose requests carry `kms:EncryptionAlgorithm`. */
+const ENCRYPTION_OPERATIONS = new Set([
+  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+]);
+
 /** KMS's limit on GrantTokens per request. */
 export const MAX_GRANT_TOKENS = 10;
 
@@ -131,7 +136,14 @@ export abstract class LocalKmsBase {
 
   protected async call<T>(eventName: string, input: object | undefined, readOnly: boolean, fn: (ctx: CallContext) => T): Promise<T> {
     const encryptionContext = (input as { EncryptionContext?: Record<string, string> } | undefined)?.EncryptionContext;
-    const ctx: CallContext = { resources: [], responseElements: null, action: `kms:${eventName}`, encryptionContext };
+    const algorithm = (input as { EncryptionAlgorithm?: string } | undefined)?.EncryptionAlgorithm;
+    const ctx: CallContext = {
+      resources: [],
+      responseElements: null,
+      action: `kms:${eventName}`,
+      encryptionContext,
+      ...(ENCRYPTION_OPERATIONS.has(eventName) ? { conditionContext: { 'kms:EncryptionAlgorithm': algorithm ?? 'SYMMETRIC_DEFAULT' } } : {}),
+    };
     const when = this.clock();
     const record = (error?: LocalKmsError) => this.record({
       eventName,
@@ -190,6 +202,7 @@ export abstract class LocalKmsBase {
   protected decide(
     key: StoredKey, action: string, encryptionContext: Record<string, string> | undefined, conditionContext?: Record<string, string | string[]>,
   ): { decision: KmsAuthorizationDecision; grant?: StoredGrant } {
+    const { context: declared, ...origin } = this.origin;
     const decision = decideKmsRequest({
       principal: this.principal,
       action,
@@ -197,13 +210,30 @@ export abstract class LocalKmsBase {
       keyAccount: key.accountId,
       keyPolicy: key.policy,
       encryptionContext,
-      ...this.origin,
-      ...(this.origin.viaService !== undefined && action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
-      context: conditionContext,
+      ...origin,
+      ...(origin.viaService !== undefined && action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
+      context: { ...this.keyConditionContext(key), ...declared, ...conditionContext },
     });
     if (decision.allowed || decision.decision === 'explicit-deny') return { decision };
     const grant = grantFor(this.store.grantsOfKey(key.region, key.keyId), this.principal.arn, action.replace(/^kms:/, ''), encryptionContext);
     return grant ? { decision, grant } : { decision };
+  }
+
+  /** Condition keys KMS derives from the key and the moment of the request. */
+  private keyConditionContext(key: StoredKey): Record<string, string | string[]> {
+    const now = this.clock();
+    const aliases = this.store.aliasesInRegion(key.region).filter((a) => a.targetKeyId === key.keyId).map((a) => a.aliasName);
+    return {
+      'kms:KeySpec': key.keySpec,
+      'kms:KeyUsage': key.keyUsage,
+      'kms:KeyOrigin': 'AWS_KMS',
+      'kms:MultiRegion': String(key.multiRegion),
+      ...(key.multiRegion ? { 'kms:MultiRegionKeyType': key.primaryRegion === key.region ? 'PRIMARY' : 'REPLICA' } : {}),
+      ...(aliases.length > 0 ? { 'kms:ResourceAliases': aliases } : {}),
+      'aws:SecureTransport': 'true',
+      'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    };
   }
 
   /**
@@ -308,6 +338,7 @@ export abstract class LocalKmsBase {
       const alias = this.store.getAlias(this.region, aliasName);
       if (!alias) throw err('NotFoundException', `Alias ${this.aliasArn(aliasName)} is not found.`);
       keyId = alias.targetKeyId;
+      ctx.conditionContext = { ...ctx.conditionContext, 'kms:RequestAlias': aliasName };
     }
     const key = this.store.getKey(this.region, keyId);
     if (!key) throw err('NotFoundException', `Key 'arn:aws:kms:${this.region}:${this.accountId}:key/${keyId}' does not exist`);

@@ -56,6 +56,7 @@ export abstract class LocalKmsGrantOperations extends LocalKmsCryptoOperations {
       const retiring = input.RetiringPrincipal === undefined ? undefined : samePrincipalText(input.RetiringPrincipal, 'RetiringPrincipal');
       const { operations, constraints } = checkGrantInput(input.Operations, input.Constraints);
       ctx.conditionContext = {
+        ...ctx.conditionContext,
         'kms:GrantOperations': operations,
         'kms:GranteePrincipal': grantee,
         ...(retiring !== undefined ? { 'kms:RetiringPrincipal': retiring } : {}),

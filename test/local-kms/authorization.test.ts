@@ -141,3 +141,32 @@ describe('settings and aliases come from the template', () => {
     await expect(kms.getKeyRotationStatus({ KeyId: kms.keyOf('alias/two').keyId })).resolves.toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 180 });
   });
 });
+
+describe('condition keys KMS derives from the key and the request, and those the caller declares', () => {
+  const kms = appOf({
+    Caller: role(),
+    Key: keyWith([
+      { Sid: 'Root', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'ThroughAlias', Effect: 'Allow', Principal: { AWS: arnOf('Caller') }, Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:RequestAlias': 'alias/front', 'kms:KeySpec': 'SYMMETRIC_DEFAULT', 'kms:EncryptionAlgorithm': 'SYMMETRIC_DEFAULT' } } },
+      { Sid: 'InOrg', Effect: 'Allow', Principal: { AWS: arnOf('Caller') }, Action: 'kms:DescribeKey', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } },
+    ]),
+    Front: { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/front', TargetKeyId: { Ref: 'Key' } } },
+  });
+  const keyArn = kms.keyOf('App/Key').arn;
+
+  test('kms:RequestAlias, kms:KeySpec and kms:EncryptionAlgorithm: allowed through the alias, not by key ARN', async () => {
+    await expect(kms.as('App/Caller').encrypt({ KeyId: 'alias/front', Plaintext: bytes('x') })).resolves.toBeDefined();
+    await expect(kms.as('App/Caller').encrypt({ KeyId: keyArn, Plaintext: bytes('x') })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  test('aws:PrincipalOrgID is absent unless the caller declares it', async () => {
+    await expect(kms.as('App/Caller').describeKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(kms.as('App/Caller', { context: { 'aws:PrincipalOrgID': 'o-abc123' } }).describeKey({ KeyId: keyArn })).resolves.toBeDefined();
+    await expect(kms.as('App/Caller', { context: { 'aws:PrincipalOrgID': 'o-other' } }).describeKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  test('explain gives the deciding statements without calling', () => {
+    const d = kms.as('App/Caller', { context: { 'aws:PrincipalOrgID': 'o-abc123' } }).explain({ action: 'DescribeKey', keyId: keyArn });
+    expect(d).toMatchObject({ allowed: true, allowedBy: [expect.objectContaining({ policy: 'key', id: 'Sid:InOrg' })] });
+  });
+});

@@ -89,7 +89,8 @@ export function canText(a: CanAnswer): string {
   if (a.allowedBy.length > 0) lines.push('allowed by:', ...a.allowedBy.map(statement));
   if (a.grantId) lines.push(`allowed by grant ${a.grantId}`);
   if (a.deniedBy.length > 0) lines.push('denied by:', ...a.deniedBy.map(statement));
-  if (!a.allowed && a.deniedBy.length === 0) lines.push(`no statement allows it: ${a.reason.replace(/^[^:]+: /, '')}`);
+  const reason = a.reason.startsWith(`${a.principal}: `) ? a.reason.slice(a.principal.length + 2) : a.reason;
+  if (!a.allowed && a.deniedBy.length === 0) lines.push(`no statement allows it: ${reason}`);
   return lines.join('\n');
 }
 

@@ -127,7 +127,7 @@ describe('cdk-secure-key can', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(out[0]).toMatch(/^DENIED: arn:aws:iam::\d{12}:role\/KeyAdminRole[0-9A-F]{8} may not kms:Decrypt on arn:aws:kms:us-east-1:\d{12}:key\/[0-9a-f-]{36}\nno statement allows it/);
+    expect(out[0]).toMatch(/^DENIED: arn:aws:iam::\d{12}:role\/KeyAdminRole[0-9A-F]{8} may not kms:Decrypt on arn:aws:kms:us-east-1:\d{12}:key\/[0-9a-f-]{36}\nno statement allows it: kms:Decrypt implicitly denied \(/);
     expect(JSON.parse(out[1])).toMatchObject({ allowed: true, action: 'kms:GenerateDataKey' });
   });
 

@@ -12,6 +12,7 @@ import { EXIT } from '../../cli/errors';
 import { buildExampleApp } from '../../examples/app';
 import { LocalKms } from '../../lambda/providers/local-kms';
 import { authorize } from '../../src/private/policy/engine/authorize';
+import { removePrivateBuild, runCli } from '../cli/support';
 
 const CONTEXT = { purpose: 'example' };
 /** Calls tried for each role and key: use and management, read-only or idempotent. */
@@ -50,7 +51,10 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  removePrivateBuild();
+});
 
 test('the app has the keys and roles we expect to try', () => {
   expect(kms.app!.keys.map((k) => `${k.path} ${k.region}`)).toEqual(expect.arrayContaining([
@@ -129,6 +133,15 @@ describe('cdk-secure-key can', () => {
     }
     expect(out[0]).toMatch(/^DENIED: arn:aws:iam::\d{12}:role\/KeyAdminRole[0-9A-F]{8} may not kms:Decrypt on arn:aws:kms:us-east-1:\d{12}:key\/[0-9a-f-]{36}\nno statement allows it: kms:Decrypt implicitly denied \(/);
     expect(JSON.parse(out[1])).toMatchObject({ allowed: true, action: 'kms:GenerateDataKey' });
+  });
+
+  test('the bundled command answers with the documented exit codes and needs nothing but the assembly', async () => {
+    const args = ['can', dir, '-k', 'SecureKeyExample/DataKey', '-a', 'kms:Decrypt', '-c', 'purpose=example'];
+    const yes = await runCli([...args, '-p', 'SecureKeyExample/AppRole'], { cwd: dir });
+    const no = await runCli([...args, '-p', 'SecureKeyExample/KeyAdminRole'], { cwd: dir });
+    const typo = await runCli([...args, '-p', 'SecureKeyExample/AppRol'], { cwd: dir });
+    expect([yes.code, no.code, typo.code]).toEqual([EXIT.OK, EXIT.DENIED, EXIT.USAGE]);
+    expect(yes.stdout.toString()).toMatch(/^ALLOWED: .*\nallowed by:\n  key policy statement \d+ \(Sid:KeyUsers\)/);
   });
 
   test('an unknown principal is a usage error naming the known ones', () => {

@@ -226,7 +226,7 @@ export function appFromTemplates(sources: readonly LocalKmsTemplateSource[], opt
       const primaryArn = resolved(st, r.Properties?.PrimaryKeyArn);
       const keyId = typeof primaryArn === 'string' ? /:key\/(mrk-[0-9a-f]+)$/.exec(primaryArn)?.[1] : undefined;
       if (!keyId) {
-        throw new ConfigurationError(`LocalKms: replica key ${pathOf(st, id)} has PrimaryKeyArn ${JSON.stringify(primaryArn)}, which is not a multi-Region key of the app; load the primary's stack too.`);
+        throw new ConfigurationError(`LocalKms: the PrimaryKeyArn of replica key ${pathOf(st, id)} does not resolve to a multi-Region key (AWS::KMS::Key with MultiRegion: true) of the loaded app; load the primary's stack too.`);
       }
       keyIds.set(`${st.name}/${id}`, keyId);
       const subs = subsOf.get(st)!;

@@ -9,8 +9,16 @@ import type { DecidingStatement, Decision } from '../../src/private/policy/engin
 
 /** Who calls LocalKms when policies are enforced. */
 export interface LocalKmsPrincipal {
-  /** IAM ARN (`arn:aws:iam::111122223333:role/App`, or the account root `...:root`). */
+  /**
+   * IAM ARN (`arn:aws:iam::111122223333:role/App`, or the account root `...:root`); for an AWS
+   * service calling as itself, its service principal name (as CloudTrail shows it).
+   */
   readonly arn: string;
+  /**
+   * Set for an AWS service principal calling as itself (`logs.us-east-1.amazonaws.com`): only key
+   * policy statements naming the service (or `*`) can allow it. @default - an IAM principal
+   */
+  readonly service?: string;
   readonly account: string;
   /** Identity-policy statements (plain JSON, references resolved). */
   readonly iamStatements: readonly unknown[];
@@ -61,8 +69,11 @@ export type KmsAuthorizationDecision = Decision;
 
 /** The adapter: the only place LocalKms asks the policy engine (src/private/policy/engine) for a decision. */
 export function decideKmsRequest(req: KmsAuthorizationRequest): KmsAuthorizationDecision {
+  const p = req.principal;
   return authorize(req.keyPolicy, {
-    caller: { arn: req.principal.arn, account: req.principal.account, iamStatements: [...req.principal.iamStatements] },
+    caller: p.service !== undefined
+      ? { service: p.service, account: req.sourceAccount }
+      : { arn: p.arn, account: p.account, iamStatements: [...p.iamStatements] },
     action: req.action,
     keyArn: req.keyArn,
     keyAccount: req.keyAccount,

@@ -141,6 +141,17 @@ export class LocalKms extends LocalKmsGrantOperations {
     return new LocalKms({ ...this.sameSetup(), principal, origin });
   }
 
+  /**
+   * The same LocalKms acting as an AWS service principal calling as itself (CloudWatch Logs,
+   * CloudTrail...); `origin.sourceArn`/`sourceAccount` say for which resource.
+   */
+  public asService(service: string, origin: LocalKmsCallOrigin = {}): LocalKms {
+    if (!/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(service)) {
+      throw new ConfigurationError(`LocalKms.asService: '${service}' is not a service principal name like 'logs.us-east-1.amazonaws.com'.`);
+    }
+    return this.asPrincipal({ arn: service, service, account: origin.sourceAccount ?? this.accountId, iamStatements: [] }, origin);
+  }
+
   /** A principal of the loaded app, by construct path, `Stack/<logical ID>` or ARN. */
   public principalOf(name: string): LocalKmsAppPrincipal {
     const all = this.app?.principals ?? [];

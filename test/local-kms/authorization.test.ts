@@ -170,3 +170,30 @@ describe('condition keys KMS derives from the key and the request, and those the
     expect(d).toMatchObject({ allowed: true, allowedBy: [expect.objectContaining({ policy: 'key', id: 'Sid:InOrg' })] });
   });
 });
+
+describe('an AWS service calling as itself', () => {
+  let kms: LocalKms;
+  let keyArn: string;
+  beforeAll(() => {
+    const stack = newStack('Svc');
+    const { adminRole, appRole } = roles(stack);
+    new SecureKey(stack, 'Key', { administrators: [adminRole], users: [appRole] }).allowCloudWatchLogs({ logGroupNames: ['/app/orders'] });
+    kms = LocalKms.fromTemplates([{ template: Template.fromStack(stack).toJSON(), stackName: 'Svc', account: ACCOUNT, region: REGION }]);
+    keyArn = kms.keyOf('Svc/Key').arn;
+  });
+  const logGroup = (name: string) => ({ 'aws:logs:arn': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}` });
+
+  test('CloudWatch Logs generates data keys for the named log group only, and cannot manage the key', async () => {
+    const logs = kms.asService(`logs.${REGION}.amazonaws.com`);
+    await expect(logs.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256', EncryptionContext: logGroup('/app/orders') })).resolves.toBeDefined();
+    await expect(logs.generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256', EncryptionContext: logGroup('/app/other') })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(logs.disableKey({ KeyId: keyArn })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(kms.cloudTrailEvents().pop()!.userIdentity).toMatchObject({ type: 'AWSService', invokedBy: `logs.${REGION}.amazonaws.com` });
+  });
+
+  test('another service is not let in by the Logs statement', async () => {
+    await expect(kms.asService(`sns.${REGION}.amazonaws.com`).generateDataKey({ KeyId: keyArn, KeySpec: 'AES_256', EncryptionContext: logGroup('/app/orders') }))
+      .rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(() => kms.asService('not a service')).toThrow(/is not a service principal name like 'logs\.us-east-1\.amazonaws\.com'/);
+  });
+});

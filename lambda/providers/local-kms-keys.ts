@@ -115,6 +115,8 @@ export abstract class LocalKmsKeyManagement extends LocalKmsBase {
 
   public async listAliases(input: KmsListAliasesInput = {}): Promise<{ Aliases: KmsAliasListEntry[]; Truncated: boolean }> {
     return this.call('ListAliases', input, true, (ctx) => {
+      // ListAliases is authorized by IAM alone in KMS, never by the key policy: not checked here.
+      ctx.action = undefined;
       const keyId = input.KeyId !== undefined ? this.resolveKey(input.KeyId, ctx, { allowAlias: false }).keyId : undefined;
       const aliases = this.store.aliasesInRegion(this.region)
         .filter((a) => keyId === undefined || a.targetKeyId === keyId)

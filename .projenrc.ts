@@ -87,6 +87,8 @@ for (const dep of ['aws-cdk-lib@2.270.0', 'constructs@10.5.1', 'cdk-nag@3.0.2'])
 
 // The envelope helpers in lambda/ are plain TypeScript (not jsii). They get their own
 // tsconfig, compiled next to jsii's output into lib/lambda and exported as `cdk-secure-key/lambda`.
+// rootDir is the repository so LocalKms can import the one policy engine (src/private/policy): tsc
+// writes lambda/** to lib/lambda/** and the engine files it imports to lib/src/**.
 const devTsconfig = (dir: string, extra: Record<string, unknown> = {}) =>
   new javascript.TypescriptConfig(project, {
     fileName: `${dir}/tsconfig.json`,
@@ -104,8 +106,8 @@ new javascript.TypescriptConfig(project, {
   include: ['**/*.ts'],
   exclude: ['node_modules'],
   compilerOptions: {
-    rootDir: '.',
-    outDir: '../lib/lambda',
+    rootDir: '..',
+    outDir: '../lib',
     declaration: true,
     noEmit: false,
     types: ['node'],

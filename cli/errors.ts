@@ -26,6 +26,8 @@ export const EXIT = {
   MESSAGE: 5,
   /** `report` found error-level findings. */
   FINDINGS: 6,
+  /** `can`: the principal may not perform the action on the key. */
+  DENIED: 7,
 } as const;
 
 export const EXIT_CODE_TEXT: ReadonlyArray<readonly [number, string]> = [
@@ -36,6 +38,7 @@ export const EXIT_CODE_TEXT: ReadonlyArray<readonly [number, string]> = [
   [EXIT.KEY, 'key service problem (unknown, disabled or deleted key, access denied, no AWS credentials or region, no key store)'],
   [EXIT.MESSAGE, 'the message cannot be trusted (not a message, tampered, truncated, wrong encryption context, bad signature)'],
   [EXIT.FINDINGS, 'report: error-level findings'],
+  [EXIT.DENIED, 'can: denied (the principal may not perform the action on the key)'],
 ];
 
 /** A failure the CLI itself detected, with the exit code it ends with. */

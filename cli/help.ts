@@ -24,6 +24,7 @@ Commands:
   decrypt     decrypt a message, releasing nothing unless all of it verifies
   keys        create, list, rotate, disable and delete keys in the local key store
   report      access report and key-policy findings for every KMS key in a cdk.out
+  can         can a principal of a cdk.out do an action on one of its keys? (exit 0 yes, 7 no)
 
 Run cdk-secure-key <command> --help for its options and examples.
 
@@ -33,6 +34,7 @@ Examples:
   cdk-secure-key keys create --alias alias/dev
   cdk-secure-key encrypt --local --key alias/dev -o notes.enc notes.txt
   cdk-secure-key report cdk.out
+  cdk-secure-key can cdk.out --principal Stack/AppRole --action kms:Decrypt --key Stack/Key
 
 Messages on standard error say which key service was used; errors are one line.
 
@@ -209,6 +211,30 @@ Examples:
   npx cdk synth && cdk-secure-key report cdk.out
   cdk-secure-key report cdk.out --json > key-report.json
   cdk-secure-key report cdk.out --stack Prod > key-report.md || echo "key policy errors"
+
+${EXIT_CODES}`,
+  'can': `Usage: cdk-secure-key can [options] [CDK_OUT]
+
+Loads the keys, key policies, IAM roles and users of a synthesized cloud assembly (default ./cdk.out)
+into LocalKms and answers: may this principal perform this action on this key, with this request
+context? Prints ALLOWED or DENIED with the deciding statements (key policy and IAM policy statements,
+by Sid or content hash). Exits 0 when allowed and 7 when denied.
+
+Options:
+  -p, --principal NAME    role or user: construct path (Stack/AppRole), Stack/LogicalId or ARN (required)
+  -a, --action ACTION     kms:Decrypt, kms:GenerateDataKey, ... (the kms: prefix is optional) (required)
+  -k, --key NAME          key: construct path (Stack/Key), alias name or key ARN (required)
+  -c, --context K=V       encryption context pair of the request (repeatable)
+  --via-service NAME      the call comes through this service (kms:ViaService): s3, or s3.eu-west-1.amazonaws.com
+  --source-arn ARN        aws:SourceArn of the request
+  --source-account ID     aws:SourceAccount of the request
+  --json                  print the decision as JSON
+  -h, --help              this help
+
+Examples:
+  cdk-secure-key can cdk.out -p SecureKeyExample/AppRole -a kms:Decrypt -k SecureKeyExample/DataKey
+  cdk-secure-key can cdk.out -p Prod/AdminRole -a Decrypt -k alias/orders || echo "admin cannot decrypt: good"
+  cdk-secure-key can cdk.out -p Prod/AppRole -a GenerateDataKey -k Prod/Key --via-service s3 -c tenant=acme
 
 ${EXIT_CODES}`,
 };

@@ -2,6 +2,7 @@
  * The `cdk-secure-key` command (the package's bin; bundled with esbuild into assets/cli/index.js).
  * Every failure ends as one line on standard error and a documented exit code (cli/errors.ts).
  */
+import { canCommand } from './can';
 import { encryptCommand, decryptCommand } from './envelope';
 import { describeFailure, EXIT, UsageError } from './errors';
 import { HELP } from './help';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   decrypt: decryptCommand,
   keys: keysCommand,
   report: reportCommand,
+  can: canCommand,
 };
 
 /** Runs one command line; resolves to the exit code. */

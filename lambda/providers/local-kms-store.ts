@@ -4,9 +4,10 @@
  * multi-Region replica uses the same key material as its primary. Optionally persisted to a JSON
  * file (plain key material, file mode 0600: for local development only).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CloudTrailEvent, KmsKeySpec, KmsKeyState, KmsKeyUsage, KmsTag } from './local-kms';
+import type { CloudTrailEvent, KmsKeySpec, KmsKeyState, KmsKeyUsage, KmsTag } from './local-kms-types';
 import { ConfigurationError } from '../core/errors';
 
 /** One version of a key's material. Secrets are base64; ids are hex (CloudTrail's keyMaterialId). */
@@ -49,11 +50,30 @@ export interface StoredAlias {
   lastUpdatedDate: string;
 }
 
+/** A grant on a key (CreateGrant). Grants take effect at once; `grantToken` is accepted in GrantTokens. */
+export interface StoredGrant {
+  grantId: string;
+  grantToken: string;
+  keyId: string;
+  region: string;
+  accountId: string;
+  name?: string;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  /** The root ARN of the account that created the grant, as KMS reports it. */
+  issuingAccount: string;
+  operations: string[];
+  constraints?: { EncryptionContextEquals?: Record<string, string>; EncryptionContextSubset?: Record<string, string> };
+  creationDate: string;
+}
+
 interface StoreFile {
   formatVersion: 1;
   keys: StoredKey[];
   aliases: StoredAlias[];
   materials: Record<string, StoredMaterial[]>;
+  /** Absent in files written before grants existed. */
+  grants?: StoredGrant[];
 }
 
 export interface LocalKmsStoreOptions {
@@ -76,6 +96,7 @@ export class LocalKmsStore {
   public readonly events: CloudTrailEvent[] = [];
   private readonly keys = new Map<string, StoredKey>();
   private readonly aliases = new Map<string, StoredAlias>();
+  private readonly grants = new Map<string, StoredGrant>();
 
   public readonly maxEvents: number;
 
@@ -105,6 +126,7 @@ export class LocalKmsStore {
   public deleteKey(region: string, keyId: string): void {
     const key = this.getKey(region, keyId);
     this.keys.delete(`${region}/${keyId}`);
+    for (const g of this.grantsOfKey(region, keyId)) this.grants.delete(g.grantId);
     // Drop the material once no key (primary or replica) uses it any more.
     if (key && ![...this.keys.values()].some((k) => k.materialId === key.materialId)) {
       for (const m of this.materials[key.materialId] ?? []) {
@@ -132,14 +154,45 @@ export class LocalKmsStore {
   public aliasesInRegion(region: string): StoredAlias[] {
     return [...this.aliases.values()].filter((a) => a.region === region);
   }
+  public putGrant(grant: StoredGrant): void {
+    this.grants.set(grant.grantId, grant);
+  }
+  public deleteGrant(grantId: string): boolean {
+    return this.grants.delete(grantId);
+  }
+  /** Grants on one key (by region and key id), oldest first. */
+  public grantsOfKey(region: string, keyId: string): StoredGrant[] {
+    return [...this.grants.values()].filter((g) => g.region === region && g.keyId === keyId);
+  }
+  public allGrants(): StoredGrant[] {
+    return [...this.grants.values()];
+  }
 
-  /** Writes the store file, atomically (temp file + rename). No-op for in-memory stores. */
+  /**
+   * Writes the store file atomically: a new temp file next to it, then rename. The temp name is
+   * random and opened with O_CREAT|O_EXCL (`wx`), so a file or symlink planted at a guessable name
+   * cannot redirect the key material elsewhere. No-op for in-memory stores.
+   */
   public save(): void {
     if (!this.path) return;
-    const data: StoreFile = { formatVersion: 1, keys: [...this.keys.values()], aliases: [...this.aliases.values()], materials: this.materials };
+    const data: StoreFile = {
+      formatVersion: 1,
+      keys: [...this.keys.values()],
+      aliases: [...this.aliases.values()],
+      materials: this.materials,
+      grants: [...this.grants.values()],
+    };
     fs.mkdirSync(path.dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(data, null, 2), { mode: 0o600 });
+    const tmp = `${this.path}.${crypto.randomBytes(12).toString('hex')}.tmp`;
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      fs.writeFileSync(fd, JSON.stringify(data, null, 2));
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    fs.closeSync(fd);
     fs.renameSync(tmp, this.path);
   }
 
@@ -156,5 +209,6 @@ export class LocalKmsStore {
     for (const k of data.keys) this.putKey(k);
     for (const a of data.aliases) this.putAlias(a);
     Object.assign(this.materials, data.materials);
+    for (const g of Array.isArray(data.grants) ? data.grants : []) this.putGrant(g);
   }
 }

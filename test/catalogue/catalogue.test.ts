@@ -1,0 +1,28 @@
+/**
+ * The catalogue of AWS services: one small app per service (cases/), each held to what a user of the
+ * library expects (harness.ts). Cases that fail because of a mechanism being fixed elsewhere are listed in
+ * KNOWN_GAPS and run as test.failing, so they turn red the day they pass and get flipped.
+ */
+import { CASES } from './cases';
+import { runCase } from './harness';
+import { KNOWN_GAPS } from './known-gaps';
+
+describe('catalogue of AWS services under a SecureKey', () => {
+  test('every known gap names a case', () => {
+    const ids = new Set(CASES.map((c) => c.id));
+    expect(Object.keys(KNOWN_GAPS).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  test('case ids are unique', () => {
+    expect(new Set(CASES.map((c) => c.id)).size).toBe(CASES.length);
+  });
+
+  for (const c of CASES) {
+    const run = KNOWN_GAPS[c.id] === undefined ? test : test.failing;
+    run(`${c.id}: ${c.service} synthesizes clean, passes every check, and the key allows exactly what the service needs`, () => {
+      const result = runCase(c);
+      if (process.env.CATALOGUE_VERBOSE) console.log(`${c.id}: ${result.policyBytes} bytes\n  ${result.problems.join('\n  ')}`);
+      expect(result.problems).toEqual([]);
+    });
+  }
+});

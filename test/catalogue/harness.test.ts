@@ -44,7 +44,10 @@ describe('catalogue harness', () => {
 
   test('reports a synth failure (here the lockout guard)', () => {
     const failing = runCase({
-      id: 'lockout', service: 'x', construct: 'x', userMust: 'nothing',
+      id: 'lockout',
+      service: 'x',
+      construct: 'x',
+      userMust: 'nothing',
       build: (stack) => ({ key: new SecureKey(stack, 'Key', { allowIamAdministration: false }), proofs: [] }),
     });
     expect(failing.problems).toEqual([expect.stringMatching(/^synth failed: .*no principal could update this key's policy/s)]);

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import * as A from './actions';
+import { scopeCdkServiceStatement } from './service-statements';
 import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
 import {
   allowsPolicyUpdate, expandActions, findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, grantConditions,
@@ -86,7 +87,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * nobody both manages and uses the key, someone can update the policy) run over it at synth.
    */
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
-    this.policy.addStatements(this.withExactActions(statement));
+    this.policy.addStatements(this.withExactActions(scopeCdkServiceStatement(statement, Stack.of(this))));
     return { statementAdded: true, policyDependable: this.policy };
   }
 

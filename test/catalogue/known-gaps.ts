@@ -4,12 +4,9 @@
  * is removed here. docs/services.md shows the same text in its status column.
  */
 export const KNOWN_GAPS: Record<string, string> = {
-  's3-notifications-sns': 'the flag @aws-cdk/s3-notifications:addS3TrustKeyPolicyForSnsSubscriptions makes CDK add an s3.amazonaws.com statement with no source condition; SecureKey rejects it (service-principal check) and the user cannot narrow it (needs: SecureKey scopes the statements CDK writes for S3 notifications)',
   'dynamodb-global': "the replica's key ARN is an attribute of the replica stack, which depends on the key's stack: a cyclic cross-stack reference (needs: a replica key ARN the key's stack can write without a reference, or cross-stack consumers)",
   'sns-sqs': 'SqsSubscription adds an sns.amazonaws.com statement whose aws:SourceArn is the topic, and the topic is encrypted with the key: Key -> Topic -> Key (needs: no cycles by design, issue 13 core)',
-  'ebs-autoscaling': 'the Auto Scaling service-linked role AWSServiceRoleForAutoScaling is not in the key policy, so instances with encrypted volumes fail to launch (needs: a preset for it)',
   'lambda-env': 'the deploying principal needs kms:Encrypt through lambda, which allowAccountUseViaServices does not give (needs: a preset for Lambda)',
   'stepfunctions': "CustomerManagedEncryptionConfiguration writes the state machine role's grant into its IAM policy only; the key policy does not honour it (needs: IAM grants honoured, issue 13 core)",
   'secrets-manager': "KeyPolicyChecks KP4 fails on the kms:CreateGrant CDK's Secret gives the account through secretsmanager (needs: the pack knows what CDK writes for a Secret, issue 18 engine)",
-  'route53-dnssec': "enableDnssec grants dnssec-route53.amazonaws.com kms:CreateGrant with only kms:GrantIsForAWSResource; SecureKey's service-principal check rejects it and the user cannot add a source condition (needs: SecureKey scopes CDK's DNSSEC statement)",
 };

@@ -41,9 +41,10 @@ export const COMPUTE_CASES: CatalogueCase[] = [{
   id: 'ebs-autoscaling',
   service: 'Amazon EBS (EC2 Auto Scaling)',
   construct: 'autoscaling.AutoScalingGroup with a launch template',
-  userMust: "`allowAccountUseViaServices: ['ec2']`; the Auto Scaling service-linked role must be allowed (no preset yet)",
+  userMust: '`key.allowAutoScaling()`',
   build(stack) {
-    const key = new SecureKey(stack, 'Key', { allowAccountUseViaServices: ['ec2'] });
+    const key = new SecureKey(stack, 'Key');
+    key.allowAutoScaling();
     const launchTemplate = new ec2.LaunchTemplate(stack, 'Template', {
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
       machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),

@@ -22,6 +22,8 @@ export interface CaseResult {
   readonly keyPolicy?: PolicyJson;
   /** Bytes of the resolved key policy as compact JSON. */
   readonly policyBytes?: number;
+  /** Each proof as a sentence: who, the request, the answer expected. */
+  readonly proofs: string[];
 }
 
 /** The flags `cdk init` writes into cdk.json: what a new user's app runs with. */
@@ -51,7 +53,7 @@ export function runCase(c: CatalogueCase): CaseResult {
   try {
     built = c.build(stack);
   } catch (e) {
-    return { id: c.id, problems: [`construction failed: ${firstLines(e)}`] };
+    return { id: c.id, problems: [`construction failed: ${firstLines(e)}`], proofs: [] };
   }
   const { key } = built;
 
@@ -59,7 +61,7 @@ export function runCase(c: CatalogueCase): CaseResult {
   try {
     assembly = app.synth();
   } catch (e) {
-    return { id: c.id, problems: [`synth failed: ${firstLines(e)}`] };
+    return { id: c.id, problems: [`synth failed: ${firstLines(e)}`], proofs: [] };
   }
 
   for (const artifact of assembly.stacks) {
@@ -95,6 +97,7 @@ export function runCase(c: CatalogueCase): CaseResult {
   const keyLogicalId = keyStack.getLogicalId(key.node.defaultChild as never);
   const keyPolicy = resolved.Resources[keyLogicalId].Properties!.KeyPolicy as PolicyJson;
   const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyLogicalId}`;
+  const proofs: string[] = [];
   for (const proof of built.proofs) {
     const caller = callerOf(proof.who, keyStack, resolved as never, env);
     const request = resolveStrings(keyStack, proof.request, env);
@@ -104,12 +107,14 @@ export function runCase(c: CatalogueCase): CaseResult {
     } catch (e) {
       answer = `an evaluator error (${(e as Error).message})`;
     }
+    const sentence = `${proof.who.label}: ${request.action.replace('kms:', '')}${describe(request)}`;
+    proofs.push(answer === proof.expect ? `${sentence} ${answer}` : `${sentence} must be ${proof.expect}; today ${answer}`);
     if (answer !== proof.expect) {
       problems.push(`${proof.who.label} ${request.action}${describe(request)}: expected ${proof.expect}, got ${answer}`);
     }
   }
 
-  return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8') };
+  return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8'), proofs };
 }
 
 function callerOf(who: Who, stack: Stack, resolved: { Resources: Resources }, env: IntrinsicEnv): Caller {

@@ -3,6 +3,7 @@
  * library expects (harness.ts). Cases that fail because of a mechanism being fixed elsewhere are listed in
  * KNOWN_GAPS and run as test.failing, so they turn red the day they pass and get flipped.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CASES } from './cases';
@@ -41,6 +42,19 @@ describe('catalogue of AWS services under a SecureKey', () => {
       expect(result.problems).toEqual([]);
     });
   }
+
+  test('cfn-lint finds no error in the templates of the cases that synthesize', () => {
+    const files = CASES.filter((c) => KNOWN_GAPS[c.id] === undefined).flatMap((c) => resultOf(c).templates ?? []);
+    const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      console.log(`cfn-lint skipped: cfn-lint is not on PATH (${probe.error?.message ?? probe.stderr})`);
+      return;
+    }
+    const run = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...files], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const errors = run.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
+    expect(errors).toEqual([]);
+    expect(files.length).toBeGreaterThan(10);
+  });
 
   test('docs/services.md is the table these results give (CATALOGUE_WRITE_DOC=1 rewrites it)', () => {
     const markdown = servicesMarkdown(CASES.map((c) => ({ c, result: resultOf(c), gap: KNOWN_GAPS[c.id] })));

@@ -4,6 +4,7 @@
  * cdk-nag packs on the library's resources, schema errors, KMS requests answered wrongly), plus the facts
  * docs/services.md shows (the key policy's statements and size).
  */
+import * as path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
@@ -24,6 +25,8 @@ export interface CaseResult {
   readonly policyBytes?: number;
   /** Each proof as a sentence: who, the request, the answer expected. */
   readonly proofs: string[];
+  /** The synthesized templates (files in the cloud assembly), for cfn-lint. */
+  readonly templates?: string[];
 }
 
 /** The flags `cdk init` writes into cdk.json: what a new user's app runs with. */
@@ -114,7 +117,8 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
   }
 
-  return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8'), proofs };
+  const templates = assembly.stacks.map((a) => path.join(assembly.directory, a.templateFile));
+  return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8'), proofs, templates };
 }
 
 function callerOf(who: Who, stack: Stack, resolved: { Resources: Resources }, env: IntrinsicEnv): Caller {

@@ -51,7 +51,7 @@ export function servicesMarkdown(rows: Array<{ c: CatalogueCase; result: CaseRes
     '(`Validations.of(app).addPlugins(new KeyPolicyChecks(app))`) and the flags `cdk init` writes; it passes when',
     'synth reports no error, warning or dependency cycle, the four cdk-nag packs (AwsSolutions, HIPAA.Security,',
     'NIST.800.53.R5, PCI.DSS.321) report nothing on the key, the key validates against the CloudFormation schemas,',
-    'and the offline KMS evaluator answers each listed request as stated.',
+    'cfn-lint finds no error in the templates, and the offline KMS evaluator answers each listed request as stated.',
     '',
     '"What SecureKey writes" lists the key-policy statements beyond the one every SecureKey has (the account',
     'administers the key through IAM, never uses it). Policy size: bytes of the key policy as compact JSON with',

@@ -4,7 +4,7 @@
  * cdk-nag packs on the library's resources, schema errors, KMS requests answered wrongly), plus the facts
  * docs/services.md shows (the key policy's statements and size).
  */
-import * as path from 'node:path';
+import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
@@ -117,7 +117,7 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
   }
 
-  const templates = assembly.stacks.map((a) => path.join(assembly.directory, a.templateFile));
+  const templates = assembly.stacks.map((a) => join(assembly.directory, a.templateFile));
   return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8'), proofs, templates };
 }
 

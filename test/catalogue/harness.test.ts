@@ -1,4 +1,5 @@
 /** The harness can fail: each kind of problem it looks for is reported when present. */
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DEPLOY_ROLE, role, via } from './case';
@@ -40,6 +41,18 @@ describe('catalogue harness', () => {
       'app kms:Decrypt (via s3.us-east-1.amazonaws.com): expected allowed, got denied',
     ]);
     expect(result.policyBytes).toBeGreaterThan(500);
+  });
+
+  test('reports an acknowledged KeyPolicyChecks finding', () => {
+    const result = runCase({
+      id: 'acknowledged', service: 'x', construct: 'x', userMust: 'nothing',
+      build(stack) {
+        const key = new SecureKey(stack, 'Key');
+        Validations.of(key).acknowledge({ id: 'KeyPolicy::KeyPolicy-KP8', reason: 'a test' });
+        return { key, proofs: [] };
+      },
+    });
+    expect(result.problems).toEqual([expect.stringMatching(/^KeyPolicyChecks finding acknowledged at Catalogue\/Key: .*KeyPolicy-KP8/)]);
   });
 
   test('reports a synth failure (here the lockout guard)', () => {

@@ -83,6 +83,15 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
   }
 
+  // KeyPolicyChecks must pass on its own merits: no acknowledgement of its findings anywhere in the app.
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && JSON.stringify(entry.data).includes('KeyPolicy')) {
+        problems.push(`KeyPolicyChecks finding acknowledged at ${construct.node.path}: ${JSON.stringify(entry.data)}`);
+      }
+    }
+  }
+
   const ours = [key.node.path, ...(key.audit ? [key.audit.node.path] : [])];
   const isOurs = (path: string) => ours.some((p) => path === p || path.startsWith(`${p}/`));
   for (const s of app.node.children.filter(Stack.isStack)) {

@@ -45,7 +45,10 @@ describe('catalogue harness', () => {
 
   test('reports an acknowledged KeyPolicyChecks finding', () => {
     const result = runCase({
-      id: 'acknowledged', service: 'x', construct: 'x', userMust: 'nothing',
+      id: 'acknowledged',
+      service: 'x',
+      construct: 'x',
+      userMust: 'nothing',
       build(stack) {
         const key = new SecureKey(stack, 'Key');
         Validations.of(key).acknowledge({ id: 'KeyPolicy::KeyPolicy-KP8', reason: 'a test' });

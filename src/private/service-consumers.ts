@@ -144,10 +144,13 @@ function appResources(root: IConstruct) {
   return found;
 }
 
-/** Whether a resource's properties refer to the key (same stack: Ref/GetAtt; other stacks: an import of its export). */
-function refersTo(json: string, keyLogicalId: string, sameStack: boolean): boolean {
+/**
+ * Whether a resource's properties refer to the key: in the key's stack by Ref/GetAtt, in another stack by
+ * importing an export of the key's stack (CDK names it `<stack>:ExportsOutput...<key logical id>...`).
+ */
+function refersTo(json: string, keyLogicalId: string, keyStack: Stack, sameStack: boolean): boolean {
   if (sameStack) return json.includes(`{"Ref":"${keyLogicalId}"}`) || json.includes(`["${keyLogicalId}","Arn"]`);
-  return json.includes('Fn::ImportValue') && json.includes(keyLogicalId);
+  return new RegExp(`"Fn::ImportValue":"${keyStack.stackName}:ExportsOutput[A-Za-z]*${keyLogicalId}`).test(json);
 }
 
 /**
@@ -159,7 +162,7 @@ export function serviceConsumerProblems(key: CfnResource, subject: string, polic
   const keyLogicalId = keyStack.resolve(key.logicalId) as string;
   const resources = appResources(key.node.root);
   const consumers = resources.filter((r) => r.consumer.type !== 'AWS::AutoScaling::AutoScalingGroup'
-    && refersTo(r.json, keyLogicalId, Stack.of(r.resource) === keyStack));
+    && refersTo(r.json, keyLogicalId, keyStack, Stack.of(r.resource) === keyStack));
   if (consumers.length === 0) return [];
   const launchTemplatesOfGroups = new Set(resources.filter((r) => r.consumer.type === 'AWS::AutoScaling::AutoScalingGroup')
     .flatMap((r) => [...r.json.matchAll(/"LaunchTemplateId":\{"Ref":"([^"]+)"\}/g)].map((m) => m[1])));

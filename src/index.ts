@@ -10,3 +10,4 @@ export * from './checks/key-policy-checks';
 export * from './access/key-access-report';
 export * from './compliance-evidence';
 export * from './replica-key';
+export type { AutoScalingAccessOptions } from './services/auto-scaling';

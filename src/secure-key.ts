@@ -16,11 +16,13 @@ import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
 import { Replication } from './private/replica-settings';
+import { serviceConsumerProblems } from './private/service-consumers';
 import {
   canRotate, checkAlias, checkDays, Described, durationDays, KEY_SPECS_BY_USAGE, normalizeAlias, PENDING_WINDOW_DAYS, propError,
   rangeText, ROTATION_PERIOD_DAYS, SecureKeyConfigError,
 } from './private/validation';
 import { SecureReplicaKey } from './replica-key';
+import { AutoScalingAccessOptions, autoScalingStatements } from './services/auto-scaling';
 
 /** Properties of a SecureKey. */
 export interface SecureKeyProps {
@@ -421,6 +423,7 @@ export class SecureKey extends SecureKeyBase {
       Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
     this.node.addValidation({ validate: () => this.checkPolicy(props.administratorsCanCreateGrants ?? false) });
+    this.node.addValidation({ validate: () => serviceConsumerProblems(resource, `SecureKey ${path}`, Stack.of(this).resolve(this.policy.toJSON())) });
 
     // ---- Multi-Region primary and replicas ----
     this._replication = setUpMultiRegion(this, resource, props, {
@@ -532,6 +535,14 @@ export class SecureKey extends SecureKeyBase {
    */
   public allowS3(options: ServiceAccessOptions = {}): void {
     this.allowServicePrincipal('S3', 's3.amazonaws.com', options);
+  }
+
+  /**
+   * Lets EC2 Auto Scaling launch instances whose EBS volumes are encrypted with the key: its service-linked
+   * role may use the key and create grants for AWS resources (`kms:GrantIsForAWSResource`).
+   */
+  public allowAutoScaling(options: AutoScalingAccessOptions = {}): void {
+    for (const statement of autoScalingStatements(Stack.of(this), options)) this.addToResourcePolicy(statement);
   }
 
   private allowServicePrincipal(name: string, principal: string, options: ServiceAccessOptions): void {

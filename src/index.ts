@@ -8,3 +8,5 @@ export * from './checks/key-policy-checks';
 export * from './access/key-access-report';
 export * from './compliance-evidence';
 export * from './replica-key';
+export * from './guardrails';
+export * from './organization-guardrails';

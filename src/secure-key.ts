@@ -2,16 +2,16 @@ import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, To
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from './guardrails';
 import { KeyAudit, KeyAuditOptions } from './key-audit';
 import { KeyGrantsWithConditions } from './key-grants';
 import {
   KeyGrantOptions, accessModelStatements, adminActions, cloudTrailStatements, cloudWatchLogsStatement, serviceDataKeyStatement,
   usageActions, viaServiceName,
 } from './key-policy';
-import { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from './guardrails';
 import { recordCompliance } from './private/compliance';
-import { guardrailStatements } from './private/guardrail-statements';
 import { emitComplianceMap } from './private/compliance-map';
+import { guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
@@ -408,8 +408,12 @@ export class SecureKey extends SecureKeyBase {
     });
     this.keyPolicy = this.policy;
     this.policy.addStatements(...guardrailStatements(props, {
-      path, account: Stack.of(this).account, removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      enabled: props.enabled ?? true, rotates: this.keyRotationEnabled, pendingWindowDays: durationDays(pendingWindow),
+      path,
+      account: Stack.of(this).account,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      enabled: props.enabled ?? true,
+      rotates: this.keyRotationEnabled,
+      pendingWindowDays: durationDays(pendingWindow),
     }));
 
     const resource = new kms.CfnKey(this, 'Resource', {

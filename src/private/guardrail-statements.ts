@@ -170,7 +170,9 @@ export function minimumPendingWindowStatement(days: number): iam.PolicyStatement
 }
 
 /** CloudFormation deletes a DESTROY key with its own pendingWindow: it must not be below the minimum. */
-export function checkPendingWindowAgainstMinimum(path: string, pendingWindowDays: number | undefined, minimumDays: number, removalPolicy: RemovalPolicy): void {
+export function checkPendingWindowAgainstMinimum(
+  path: string, pendingWindowDays: number | undefined, minimumDays: number, removalPolicy: RemovalPolicy,
+): void {
   if (removalPolicy === RemovalPolicy.RETAIN || pendingWindowDays === undefined || pendingWindowDays >= minimumDays) return;
   throw new SecureKeyConfigError(`SecureKey ${path}: 'minimumPendingWindow' is ${minimumDays} days but 'pendingWindow' is ${pendingWindowDays} days `
     + `with removalPolicy ${removalPolicy}: CloudFormation would schedule the deletion with ${pendingWindowDays} days and the key policy would deny it. `

@@ -141,15 +141,24 @@ export function organizationGuardrailRecords(s: OrganizationGuardrailSettings): 
   const status = (on: boolean): ComplianceRecord['status'] => (on ? 'satisfied' : 'not-applicable');
   const records: ComplianceRecord[] = [
     {
-      framework: CT, control: 'CT.KMS.PV.1', status: status(s.grantsOnlyForAwsResources), setting: `grantsOnlyForAwsResources: ${s.grantsOnlyForAwsResources}`,
+      framework: CT,
+      control: 'CT.KMS.PV.1',
+      status: status(s.grantsOnlyForAwsResources),
+      setting: `grantsOnlyForAwsResources: ${s.grantsOnlyForAwsResources}`,
       evidence: 'A service control policy denies kms:CreateGrant unless kms:GrantIsForAWSResource is true or the caller is an AWS service.',
     },
     {
-      framework: CT, control: 'CT.KMS.PV.3', status: status(s.denyLockoutBypass), setting: `denyLockoutBypass: ${s.denyLockoutBypass}`,
+      framework: CT,
+      control: 'CT.KMS.PV.3',
+      status: status(s.denyLockoutBypass),
+      setting: `denyLockoutBypass: ${s.denyLockoutBypass}`,
       evidence: 'A service control policy denies CreateKey and PutKeyPolicy with kms:BypassPolicyLockoutSafetyCheck true.',
     },
     {
-      framework: CT, control: 'CT.KMS.PV.7', status: status(s.organizationOnlyKeyAccess), setting: `organizationOnlyKeyAccess: ${s.organizationOnlyKeyAccess}`,
+      framework: CT,
+      control: 'CT.KMS.PV.7',
+      status: status(s.organizationOnlyKeyAccess),
+      setting: `organizationOnlyKeyAccess: ${s.organizationOnlyKeyAccess}`,
       evidence: 'A resource control policy denies every KMS action to principals outside the organization that are not AWS services.',
     },
   ];

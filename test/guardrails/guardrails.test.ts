@@ -10,7 +10,9 @@ import { ACCOUNT, keyPolicyOf, newStack, REGION, roles } from '../support/secure
 
 const ORG = 'o-a1b2c3d4e5';
 
-type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Condition?: Record<string, Record<string, unknown>> };
+interface Statement {
+  Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Condition?: Record<string, Record<string, unknown>>;
+}
 
 function statements(key: SecureKey): Statement[] {
   return (keyPolicyOf(key) as { Statement: Statement[] }).Statement;
@@ -85,10 +87,12 @@ describe('network perimeter', () => {
     expect(s.Action).not.toContain('kms:PutKeyPolicy');
     expect(s.Condition).toEqual({
       BoolIfExists: { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' },
-      ArnNotLikeIfExists: { 'aws:PrincipalArn': [
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:role/aws-service-role/*`]] },
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/aws:ec2-infrastructure']] },
-      ] },
+      ArnNotLikeIfExists: {
+        'aws:PrincipalArn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:role/aws-service-role/*`]] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/aws:ec2-infrastructure']] },
+        ],
+      },
       StringNotEqualsIfExists: { 'aws:SourceVpce': ['vpce-0123456789abcdef0'], 'aws:SourceVpc': ['vpc-0123456789abcdef0'] },
     });
   });
@@ -161,8 +165,11 @@ describe('a key with every guardrail', () => {
     const stack = new Stack(app, 'Primary', { env: { account: ACCOUNT, region: REGION } });
     const { adminRole } = roles(stack);
     const key = new SecureKey(stack, 'Key', {
-      administrators: [adminRole], replicaRegions: ['eu-west-1'],
-      organizationPerimeter: { organizationId: ORG }, deletionProtection: {}, minimumPendingWindow: Duration.days(30),
+      administrators: [adminRole],
+      replicaRegions: ['eu-west-1'],
+      organizationPerimeter: { organizationId: ORG },
+      deletionProtection: {},
+      minimumPendingWindow: Duration.days(30),
     });
     const replica = Template.fromStack(key.replicaKey('eu-west-1').stack).toJSON();
     const [replicaKey] = Object.values(replica.Resources as Record<string, { Type: string; Properties: { KeyPolicy: { Statement: Statement[] } } }>)

@@ -151,8 +151,9 @@ export class SecureReplicaKey extends SecureKeyBase {
     const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
       ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
       : '';
-    return keyPolicyProblems(policy, `SecureKey replica ${this.node.path}`, () => '.',
-      `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`);
+    return keyPolicyProblems(this, policy, `SecureKey replica ${this.node.path}`, () => '.',
+      `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`,
+      this.primary._replication?.source.administratorsCanCreateGrants ?? false);
   }
 
 }

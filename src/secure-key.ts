@@ -458,7 +458,7 @@ export class SecureKey extends SecureKeyBase {
     if (!this.allowIamAdministration) {
       Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
-    this.node.addValidation({ validate: () => this.checkPolicy() });
+    this.node.addValidation({ validate: () => this.checkPolicy(props.administratorsCanCreateGrants ?? false) });
 
     // ---- Multi-Region primary and replicas ----
     this._replication = setUpMultiRegion(this, resource, props, {
@@ -579,13 +579,14 @@ export class SecureKey extends SecureKeyBase {
     this.addToResourcePolicy(serviceDataKeyStatement(`${name}DataKeys`, principal, via, options.sourceAccount ?? stack.account, options.sourceArns));
   }
 
-  private checkPolicy(): string[] {
+  private checkPolicy(grantsAreAdministration: boolean): string[] {
     const policy = Stack.of(this).resolve(this.policy.toJSON());
-    return keyPolicyProblems(policy, `SecureKey ${this.node.path}`,
+    return keyPolicyProblems(this, policy, `SecureKey ${this.node.path}`,
       (services) => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).' + (services.includes('sns.amazonaws.com')
         ? ' If CDK\'s SqsSubscription added it, set the feature flag @aws-cdk/aws-sns-subscriptions:restrictSqsDescryption to true in cdk.json (it adds aws:SourceArn).'
         : ''),
-      this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.');
+      this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.',
+      grantsAreAdministration);
   }
 
 }

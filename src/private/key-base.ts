@@ -5,9 +5,9 @@ import { Construct } from 'constructs';
 import * as A from './actions';
 import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
 import {
-  allowsPolicyUpdate, expandActions, findManageAndUseOverlap, findUnpinnedWildcards, findUnscopedServicePrincipals, grantConditions,
-  KeyGrantOptions, usageActions,
+  expandActions, grantConditions, KeyGrantOptions, usageActions,
 } from '../key-policy';
+import { keyPolicyGuard } from './policy/guard';
 
 /** @internal */
 export type GrantMethod = 'grantEncrypt' | 'grantDecrypt' | 'grantEncryptDecrypt' | 'grantGenerateDataKey' | 'grantSign'
@@ -264,28 +264,17 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
 }
 
 /**
- * The synth-time checks of a key policy shared by SecureKey and its replicas: no unpinned wildcard
- * principal, no service principal without a scoping condition, nobody both administers and uses the key,
- * and (unless `lockout` says why not) someone can update the policy. `subject` names the key in messages;
- * `serviceHint` ends the service-principal message.
+ * The synth-time checks of a key policy shared by SecureKey and its replicas (src/private/policy/guard.ts,
+ * on the policy engine). `subject` names the key in messages; `serviceHint` ends the service-principal
+ * message; `lockout` is the lockout message, undefined when bypassed.
  *
  * @internal
  */
-export function keyPolicyProblems(policy: unknown, subject: string, serviceHint: (services: string[]) => string,
-  lockout: string | undefined): string[] {
-  const errors: string[] = [];
-  for (const i of findUnpinnedWildcards(policy)) {
-    errors.push(`${subject}: key policy statement ${i} allows a wildcard principal without a condition that pins it to an account. Add a kms:CallerAccount, aws:PrincipalAccount or aws:SourceAccount condition, or name the principals.`);
-  }
-  for (const u of findUnscopedServicePrincipals(policy)) {
-    errors.push(`${subject}: key policy statement ${u.index}${u.sid ? ` (Sid '${u.sid}')` : ''} allows the service principal ${u.services.join(', ')} `
-      + 'without a condition that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
-      + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>)'
-      + `${serviceHint(u.services)}`);
-  }
-  for (const p of findManageAndUseOverlap(policy)) {
-    errors.push(`${subject}: principal ${p} would both administer and use the key. Administrators cannot use the key and users cannot administer it; use two principals.`);
-  }
-  if (lockout !== undefined && !allowsPolicyUpdate(policy)) errors.push(`${subject}: ${lockout}`);
-  return errors;
+export function keyPolicyProblems(key: Resource, policy: unknown, subject: string, serviceHint: (services: string[]) => string,
+  lockout: string | undefined, grantsAreAdministration: boolean): string[] {
+  const account = Stack.of(key).account;
+  return keyPolicyGuard(policy, {
+    subject, serviceHint, lockout, grantsAreAdministration,
+    account: Token.isUnresolved(account) ? '${AWS::AccountId}' : account,
+  });
 }

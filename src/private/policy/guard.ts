@@ -1,0 +1,82 @@
+/**
+ * SecureKey's synth-time guard over a resolved key policy, judged by the engine (what the policy allows,
+ * however it is written). It refuses:
+ * - Allow statements with NotAction or NotPrincipal (they allow everything they do not list);
+ * - any statement that lets a principal of an unnamed account in, for any action;
+ * - any statement that lets IAM principals of the key's own account that it does not name use the key
+ *   (Encrypt, Decrypt, data keys, Sign..., or CreateGrant not limited to AWS resources), whatever the
+ *   spelling of the account (root ARN, bare ID, intrinsic, `*` pinned to the account), except use only
+ *   through an AWS service the statement names exactly;
+ * - any statement that lets a service principal act for another account's resources (confused deputy);
+ * - a principal that can both administer and use the key;
+ * - and (unless bypassed) a policy nobody named could update.
+ */
+import * as E from './engine';
+
+export interface GuardOptions {
+  /** Names the key in messages (`SecureKey App/Key`). */
+  readonly subject: string;
+  /** The key's account: a 12-digit ID, or `${AWS::AccountId}`. */
+  readonly account: string;
+  /** Ends the service-principal message with what to call. */
+  readonly serviceHint: (services: string[]) => string;
+  /** The lockout message; undefined when the lockout guard is bypassed. */
+  readonly lockout?: string;
+  /** Whether administrators were given CreateGrant on purpose (`administratorsCanCreateGrants`). */
+  readonly grantsAreAdministration?: boolean;
+}
+
+/** Substitutions that make a resolved policy comparable with the key's account. */
+export function substitutionsFor(account: string): E.Substitutions {
+  return /^\d{12}$/.test(account) ? { '${AWS::Partition}': 'aws', '${AWS::AccountId}': account } : { '${AWS::Partition}': 'aws' };
+}
+
+function describe(s: E.Statement): string {
+  return `key policy statement ${s.index} (${s.id})`;
+}
+
+function shortList(actions: string[]): string {
+  return actions.length <= 4 ? actions.join(', ') : `${actions.slice(0, 4).join(', ')} and ${actions.length - 4} more`;
+}
+
+function witnessText(e: E.Exposure): string {
+  return e.witness.length > 0 ? `, e.g. with ${e.witness.join(', ')}` : '';
+}
+
+/** The guard's messages, empty when the policy passes. */
+export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
+  const statements = E.parsePolicy(policy, substitutionsFor(o.account));
+  const errors: string[] = [];
+  for (const n of E.findNegatedAllows(statements)) {
+    const what = n.element === 'NotAction' ? 'every action it does not list (use and CreateGrant included)' : 'every principal it does not list';
+    errors.push(`${o.subject}: ${describe(n.statement)} is an Allow with ${n.element}, which allows ${what}. SecureKey refuses ${n.element} in an Allow: name the ${n.element === 'NotAction' ? 'actions' : 'principals'}.`);
+  }
+  for (const e of E.findExposures(statements, { account: o.account })) {
+    if (e.statement.principals?.not) continue; // reported above
+    switch (e.outsider) {
+      case 'other-account':
+        errors.push(`${o.subject}: ${describe(e.statement)} allows a wildcard principal that principals of any account can satisfy (${shortList(e.actions)}${witnessText(e)}). `
+          + 'Pin it to an account with StringEquals on kms:CallerAccount or aws:PrincipalAccount (exact values, no IfExists), or name the principals.');
+        break;
+      case 'account-iam':
+        errors.push(`${o.subject}: ${describe(e.statement)} lets IAM principals of the account that the key policy does not name use the key `
+          + `(${shortList(e.actions)}${witnessText(e)})${e.withoutIam ? ', with no IAM policy at all' : ' whenever their IAM policy allows it'}: the account's IAM would decide who uses the key. `
+          + 'Name the principals (users, grant methods), or limit the statement to AWS services with an exact kms:ViaService (allowAccountUseViaServices). '
+          + 'CreateGrant counts as use unless it requires kms:GrantIsForAWSResource.');
+        break;
+      case 'service':
+        errors.push(`${o.subject}: ${describe(e.statement)} allows the service principal ${e.service} `
+          + `without a condition that limits it to your resources, so any AWS customer's resource of that service could use the key (confused deputy${witnessText(e)}). `
+          + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>; StringEquals/ArnLike with exact values, no IfExists)'
+          + `${o.serviceHint([e.service!])}`);
+        break;
+    }
+  }
+  for (const m of E.findManageAndUse(statements, { account: o.account, grantsAreAdministration: o.grantsAreAdministration })) {
+    if (m.principal.endsWith(':root') || /^\d{12}$/.test(m.principal)) continue; // reported as account use above
+    errors.push(`${o.subject}: principal ${m.principal} would both administer and use the key (it may call ${shortList(m.uses)}). `
+      + 'Administrators cannot use the key and users cannot administer it; use two principals. CreateGrant counts as use (set administratorsCanCreateGrants to give administrators CreateGrant on purpose).');
+  }
+  if (o.lockout !== undefined && E.policyUpdaters(statements, { account: o.account }).length === 0) errors.push(`${o.subject}: ${o.lockout}`);
+  return errors;
+}

@@ -240,7 +240,9 @@ export function serviceDataKeyStatement(
 /**
  * Exact actions for a list that may hold wildcards (`kms:GenerateDataKey*`), as CDK's own grants pass.
  * A wildcard never stands for the data-key-pair actions (`GenerateDataKeyPair*`): CDK means
- * `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`, and pairs are given only when named.
+ * `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`, and pairs are given only when named. Nor for
+ * `CreateGrant`: CDK's administrator grant (`kms:Create*`) means CreateAlias, and a grant could hand its
+ * creator use of the key; CreateGrant is given only when named.
  */
 export function expandActions(actions: string[]): string[] {
   const out = new Set<string>();
@@ -250,7 +252,7 @@ export function expandActions(actions: string[]): string[] {
       continue;
     }
     const re = wildcardRegExp(action);
-    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !A.GENERATE_DATA_KEY_PAIR_ACTIONS.includes(a));
+    const matches = A.ALL_KEY_ACTIONS.filter((a) => re.test(a) && !A.GENERATE_DATA_KEY_PAIR_ACTIONS.includes(a) && !A.CREATE_GRANT_ACTIONS.includes(a));
     // An unknown pattern is kept as is rather than silently dropped; the checks below still see it.
     if (matches.length === 0) out.add(action);
     for (const m of matches) out.add(m);

@@ -180,13 +180,13 @@ describe('synth checks on the replica\'s key policy', () => {
     const { app, key } = primaryWithReplicas();
     const replica = key.replicaKey('eu-west-1');
     replica.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['kms:DescribeKey'], resources: ['*'] }));
-    expect(appSynthErrors(app).join('\n')).toMatch(/SecureKey replica Primary-replicas-eu-west-1\/ReplicaPrimaryKeyF7429BF2: key policy statement 5 allows a wildcard principal without a condition that pins it to an account/);
+    expect(appSynthErrors(app).join('\n')).toMatch(/SecureKey replica Primary-replicas-eu-west-1\/ReplicaPrimaryKeyF7429BF2: key policy statement 5 \(Hash:[0-9a-f]{8}\) allows a wildcard principal that principals of any account can satisfy \(kms:DescribeKey/);
   });
 
   test('fails if a statement added to the replica allows a service principal without a scoping condition', () => {
     const { app, key } = primaryWithReplicas();
     key.replicaKey('eu-west-1').addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('sns.amazonaws.com')], actions: ['kms:Decrypt'], resources: ['*'] }));
-    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 allows the service principal sns\.amazonaws\.com without a condition that limits it to your resources/);
+    expect(appSynthErrors(app).join('\n')).toMatch(/key policy statement 5 \(Hash:[0-9a-f]{8}\) allows the service principal sns\.amazonaws\.com without a condition that limits it to your resources/);
   });
 
   test('fails if a principal of the replica both administers and uses it', () => {
@@ -196,7 +196,7 @@ describe('synth checks on the replica\'s key policy', () => {
     replica.grantAdmin(stranger);
     replica.grantDecrypt(stranger);
     expect(adminRole).toBeDefined();
-    expect(appSynthErrors(app).join('\n')).toContain('principal arn:aws:iam::111111111111:role/both would both administer and use the key.');
+    expect(appSynthErrors(app).join('\n')).toContain('principal arn:aws:iam::111111111111:role/both would both administer and use the key (it may call kms:Decrypt, kms:ReEncryptFrom).');
   });
 });
 

@@ -40,13 +40,13 @@ describe('Secrets Manager', () => {
   test('the account root with use of the key and no kms:ViaService still fails synth', () => {
     const stack = newStack();
     new SecureKey(stack, 'Key').grantDecrypt(new iam.AccountRootPrincipal());
-    expect(synthErrors(stack)[0]).toContain('would both administer and use the key');
+    expect(synthErrors(stack)[0]).toContain('lets IAM principals of the account that the key policy does not name use the key');
   });
 
   test('a kms:ViaService condition with a wildcard does not count as pinned', () => {
     const stack = newStack();
     new SecureKey(stack, 'Key').withConditions({ viaServices: ['*.amazonaws.com'] }).grantDecrypt(new iam.AccountRootPrincipal());
-    expect(synthErrors(stack)[0]).toContain('would both administer and use the key');
+    expect(synthErrors(stack)[0]).toContain('lets IAM principals of the account that the key policy does not name use the key (kms:Decrypt, kms:ReEncryptFrom, e.g. with kms:viaservice=*.amazonaws.com');
   });
 });
 

@@ -196,7 +196,11 @@ export function allowedActions(policy: readonly Statement[], p: NamedPrincipal, 
   const subject = subjectOf(p, policy, o);
   const denies = policy.filter((s) => s.effect === 'Deny');
   const conds = allConditions(policy);
+  // A named IAM principal is judged by the statements that name it (or `*`): what its account's statements
+  // allow it depends on IAM policies the key policy does not hold.
+  const named = p.entry.type === 'arn';
   return actions.filter((action) => policy.some((s) => {
+    if (named && principalMatch(s, subject.caller) !== 'direct') return false;
     const w = findWitness(s, subject, action, denies, conds);
     return w !== undefined && counts(s, action, w);
   }));
@@ -225,12 +229,14 @@ export function findManageAndUse(policy: readonly Statement[], o: AnalysisOption
 }
 
 /**
- * Whether a named AWS principal (an IAM principal or an account, never `*` or a service) can call
- * PutKeyPolicy under conditions it can meet, with no Deny (`NotPrincipal` Denies included) in the way.
+ * The named AWS principals (IAM principals or accounts, never `*` or a service) that an unconditional Allow
+ * lets call PutKeyPolicy, with no Deny (`NotPrincipal` Denies included) in the way.
  */
 export function policyUpdaters(policy: readonly Statement[], o: AnalysisOptions): string[] {
+  // Only an Allow without conditions counts (whether a principal meets a condition such as MFA at deploy
+  // time is unknown); a conditional Deny counts only where no request escapes it.
   return namedPrincipals(policy)
-    .filter((p) => allowedActions(policy, p, [A.PUT_KEY_POLICY_ACTION], o).length > 0)
+    .filter((p) => allowedActions(policy, p, [A.PUT_KEY_POLICY_ACTION], o, (s) => s.conditions.length === 0).length > 0)
     .map((p) => p.principal);
 }
 

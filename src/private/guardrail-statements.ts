@@ -12,6 +12,7 @@ import type { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from
 /** Sids of the guardrail statements; stable, so acknowledgements and snapshots can name them. */
 export const GUARDRAIL_SIDS = {
   organization: 'DenyOutsideOrganization',
+  organizationalUnits: 'DenyOutsideOrganizationalUnits',
   network: 'DenyUseOutsideNetworkPerimeter',
   deletion: 'DenyKeyDeletionAndDisabling',
   pendingWindow: 'DenyShortDeletionWindow',
@@ -46,8 +47,8 @@ function checkEach(path: string, prop: string, values: string[] | undefined, pat
   }
 }
 
-/** Deny every KMS action to principals outside the organization (or its OUs), AWS services exempt. */
-export function organizationPerimeterStatement(path: string, o: OrganizationPerimeter): iam.PolicyStatement {
+/** Deny every KMS action to principals outside the organization (and outside its named OUs), AWS services exempt. */
+export function organizationPerimeterStatements(path: string, o: OrganizationPerimeter): iam.PolicyStatement[] {
   const prop = 'organizationPerimeter';
   if (concrete(o.organizationId) && !ORGANIZATION_ID_PATTERN.test(o.organizationId)) {
     throw propError(path, `${prop}.organizationId`, 'is not an organization ID', o.organizationId,
@@ -65,27 +66,36 @@ export function organizationPerimeterStatement(path: string, o: OrganizationPeri
       'at least one OU path, or leave it unset for the whole organization');
   }
 
-  const conditions: Record<string, Record<string, unknown>> = {
-    // IfExists: a principal outside any organization has no org ID and must be denied too.
-    StringNotEqualsIfExists: {
-      'aws:PrincipalOrgID': o.organizationId,
-      ...(o.trustedAccounts?.length ? { 'aws:PrincipalAccount': o.trustedAccounts } : {}),
-    },
-    // AWS service principals (logs, cloudtrail, sns...) carry no org ID; they are exempt.
-    BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
-  };
-  if (o.organizationalUnitPaths?.length) {
-    // A principal's account sits in one OU path; deny when it matches none of the named ones.
-    conditions['ForAllValues:StringNotLike'] = { 'aws:PrincipalOrgPaths': o.organizationalUnitPaths };
-  }
-  return new iam.PolicyStatement({
+  const trusted = o.trustedAccounts?.length ? { 'aws:PrincipalAccount': o.trustedAccounts } : {};
+  // AWS service principals (logs, cloudtrail, sns...) carry no organization; they are exempt.
+  const notService = { BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } };
+  const statements = [new iam.PolicyStatement({
     sid: GUARDRAIL_SIDS.organization,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: ['kms:*'],
     resources: ['*'],
-    conditions,
-  });
+    // IfExists: a principal outside any organization has no org ID and is denied too.
+    conditions: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': o.organizationId, ...trusted }, ...notService },
+  })];
+  if (o.organizationalUnitPaths?.length) {
+    // A statement of its own: conditions of one statement must all hold, and a principal of the
+    // organization in another OU fails only this one. A principal's account sits in one OU path; with no
+    // path at all (outside any organization) ForAllValues holds, so the Deny applies.
+    statements.push(new iam.PolicyStatement({
+      sid: GUARDRAIL_SIDS.organizationalUnits,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:*'],
+      resources: ['*'],
+      conditions: {
+        'ForAllValues:StringNotLike': { 'aws:PrincipalOrgPaths': o.organizationalUnitPaths },
+        ...(o.trustedAccounts?.length ? { StringNotEqualsIfExists: trusted } : {}),
+        ...notService,
+      },
+    }));
+  }
+  return statements;
 }
 
 /** Deny use of the key from outside the named endpoints, VPCs and IP ranges; AWS services exempt. */
@@ -197,7 +207,7 @@ export interface GuardedKey extends DeletionProtectionContext {
 /** Every Deny statement the options ask for, validated against what the stack itself does to the key. */
 export function guardrailStatements(g: GuardrailSettings, k: GuardedKey): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
-  if (g.organizationPerimeter) statements.push(organizationPerimeterStatement(k.path, g.organizationPerimeter));
+  if (g.organizationPerimeter) statements.push(...organizationPerimeterStatements(k.path, g.organizationPerimeter));
   if (g.networkPerimeter) statements.push(networkPerimeterStatement(k.path, g.networkPerimeter, k.account));
   if (g.deletionProtection) statements.push(deletionProtectionStatement(k.path, g.deletionProtection, k));
   if (g.minimumPendingWindow !== undefined) {

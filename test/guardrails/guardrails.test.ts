@@ -61,9 +61,13 @@ describe('organization perimeter', () => {
       organizationPerimeter: { organizationId: ORG, organizationalUnitPaths: [`${ORG}/r-ab12/ou-ab12-11111111/*`], trustedAccounts: ['222222222222'] },
     });
     expect(bySid(key, 'DenyOutsideOrganization').Condition).toEqual({
-      'StringNotEqualsIfExists': { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': ['222222222222'] },
-      'BoolIfExists': { 'aws:PrincipalIsAWSService': 'false' },
+      StringNotEqualsIfExists: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': ['222222222222'] },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+    });
+    expect(bySid(key, 'DenyOutsideOrganizationalUnits').Condition).toEqual({
       'ForAllValues:StringNotLike': { 'aws:PrincipalOrgPaths': [`${ORG}/r-ab12/ou-ab12-11111111/*`] },
+      'StringNotEqualsIfExists': { 'aws:PrincipalAccount': ['222222222222'] },
+      'BoolIfExists': { 'aws:PrincipalIsAWSService': 'false' },
     });
   });
 

@@ -63,7 +63,7 @@ function decision(f: Fixture, ask: Ask): string {
 
 const IN_ORG = { 'aws:PrincipalOrgID': ORG };
 const LOGS = `logs.${REGION}.amazonaws.com`;
-const LOGS_CONTEXT = { [`aws:logs:arn`]: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:app` };
+const LOGS_CONTEXT = { ['aws:logs:arn']: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:app` };
 
 describe('organization perimeter', () => {
   const f = fixture({ organizationPerimeter: { organizationId: ORG } });

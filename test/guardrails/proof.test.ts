@@ -40,7 +40,13 @@ function fixture(props: SecureKeyProps | ((breakGlass: iam.IRole) => SecureKeyPr
   const env = envFor(tpl);
   const id = (c: iam.Role | SecureKey) => stack.getLogicalId(c.node.defaultChild as never);
   const resolved = resolveIntrinsics(tpl.Resources[id(key)].Properties.KeyPolicy, env);
-  return { policy: resolved, keyArn: arnOf(id(key), env), admin: arnOf(id(admin), env), app: arnOf(id(app), env), breakGlass: arnOf(id(breakGlass), env) };
+  return {
+    policy: resolved,
+    keyArn: arnOf(id(key), env),
+    admin: arnOf(id(admin), env),
+    app: arnOf(id(app), env),
+    breakGlass: arnOf(id(breakGlass), env),
+  };
 }
 
 type Ask = Omit<Request, 'keyArn' | 'keyAccount' | 'caller'> & { readonly arn?: string; readonly service?: string; readonly account?: string };

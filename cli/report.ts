@@ -17,6 +17,8 @@ const OPTIONS: OptionSpec = {
 interface ManifestArtifact {
   readonly type?: string;
   readonly displayName?: string;
+  /** `aws://<account>/<region>`; `unknown-account` for an environment-agnostic stack. */
+  readonly environment?: string;
   readonly properties?: { readonly templateFile?: string; readonly stackName?: string; readonly directoryName?: string };
 }
 
@@ -26,6 +28,8 @@ interface StackTemplate {
   /** Relative to the assembly given on the command line. */
   readonly templateFile: string;
   readonly template: unknown;
+  /** The stack's account, when the assembly names one. */
+  readonly account?: string;
 }
 
 export interface StackReport {
@@ -58,6 +62,12 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
+/** The account of `aws://<account>/<region>`, when it is a 12-digit ID. */
+function accountOf(environment: string | undefined): { account?: string } {
+  const account = /^aws:\/\/(\d{12})\//.exec(environment ?? '')?.[1];
+  return account !== undefined ? { account } : {};
+}
+
 /** Stack templates of an assembly, nested assemblies (stages) included, in manifest order. */
 function stackTemplates(root: string, dir: string, prefix = ''): StackTemplate[] {
   const manifest = readJson(join(dir, 'manifest.json'), 'the cloud assembly manifest') as { artifacts?: Record<string, ManifestArtifact> };
@@ -70,6 +80,7 @@ function stackTemplates(root: string, dir: string, prefix = ''): StackTemplate[]
         displayName: `${prefix}${artifact.displayName ?? id}`,
         templateFile: relative(root, file) || file,
         template: readJson(file, 'the stack template'),
+        ...accountOf(artifact.environment),
       });
     } else if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
       stacks.push(...stackTemplates(root, join(dir, artifact.properties.directoryName), prefix));
@@ -105,7 +116,7 @@ export function reportAssembly(dir: string, onlyStacks?: readonly string[]): { r
   const stacks = templates.map((t): StackReport => {
     let analysis: TemplateAnalysis;
     try {
-      analysis = analyzeTemplate(t.template, { stackName: t.stackName });
+      analysis = analyzeTemplate(t.template, { stackName: t.stackName, ...(t.account !== undefined ? { account: t.account } : {}) });
     } catch (err) {
       throw new CliError(EXIT.IO, `cannot analyze ${t.templateFile}: ${(err as Error).message}`);
     }

@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { KEY_POLICY_RULES } from './rules';
@@ -9,8 +9,10 @@ const RULE_TYPES = new Set(KEY_POLICY_RULES.flatMap((r) => r.resourceTypes));
 
 /**
  * A cdk-nag pack that reads key policies and the IAM policies around them, for every KMS key of the app
- * (not only SecureKeys). Rule ids are `KeyPolicy-KP1` to `KeyPolicy-KP9`; statement-level findings carry
- * the statement (`KeyPolicy-KP1[Sid:Everyone]`), so one can be acknowledged alone.
+ * (not only SecureKeys). Rule ids are `KeyPolicy-KP1` to `KeyPolicy-KP10`; statement-level findings carry
+ * the statement's Sid (`KeyPolicy-KP1[Sid:Everyone]`) or, without one, a content hash of the statement
+ * (`KeyPolicy-KP4[Hash:1a2b3c4d]`), so one can be acknowledged alone and the acknowledgement survives
+ * changes to other statements.
  *
  * Register it like any cdk-nag 3 pack: `Validations.of(app).addPlugins(new KeyPolicyChecks(app))`, or call
  * `new KeyPolicyChecks().validateScope(stack)` in a test.
@@ -52,5 +54,9 @@ function resourceJson(node: CfnResource): ResourceJson {
   const logicalId = stack.resolve(node.logicalId) as string;
   const cfn = stack.resolve(node._toCloudFormation()) as { Resources: Record<string, { Properties?: unknown }> };
   const properties = cfn.Resources[logicalId]?.Properties ?? {};
-  return { logicalId, type: node.cfnResourceType, properties: normalize(properties) as Record<string, unknown>, constructPath: node.node.path };
+  const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
+  return {
+    logicalId, type: node.cfnResourceType, properties: normalize(properties) as Record<string, unknown>, constructPath: node.node.path,
+    ...(account !== undefined ? { account } : {}),
+  };
 }

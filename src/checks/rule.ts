@@ -3,11 +3,16 @@
  * Properties), so the same rule runs inside cdk-nag (KeyPolicyChecks) and on a synthesized template
  * (analyzeTemplate), with no CDK App.
  */
+import * as E from '../private/policy/engine';
+import { substitutionsFor } from '../private/policy/guard';
 import { asArray, normalize, ResourceJson, StatementJson, statementsOf } from '../private/policy/json';
 
 export type RuleLevel = 'error' | 'warning';
 
-/** One problem a rule found. `id` names the statement (for cdk-nag acknowledgements); none for the whole resource. */
+/**
+ * One problem a rule found. `id` names the statement (for cdk-nag acknowledgements) by its Sid
+ * (`Sid:Partners`) or a content hash (`Hash:1a2b3c4d`), never by its position; none for the whole resource.
+ */
 export interface RuleFinding {
   readonly id?: string;
   readonly detail: string;
@@ -77,4 +82,14 @@ export function requiresTrue(s: StatementJson, key: string): boolean {
     }
   }
   return false;
+}
+
+/** The key's account for the engine: the stack's account ID, or `${AWS::AccountId}`. */
+export function accountOf(resource: ResourceJson): string {
+  return resource.account ?? '${AWS::AccountId}';
+}
+
+/** The key policy of a key resource, parsed by the policy engine. */
+export function keyPolicy(resource: ResourceJson): E.Statement[] {
+  return E.parsePolicy({ Statement: keyPolicyStatements(resource) }, substitutionsFor(accountOf(resource)));
 }

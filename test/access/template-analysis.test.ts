@@ -75,7 +75,8 @@ describe('analyzeTemplate', () => {
   test('a hand-written template with intrinsics: wildcard principal, IAM Decrypt on every key, shown symbolically', () => {
     const analysis = analyzeTemplate(handWritten());
     expect(analysis.findings.map((f) => `${f.ruleId} ${f.resource}`)).toEqual([
-      'KeyPolicy-KP1 Key', 'KeyPolicy-KP6 ReaderPolicy',
+      // KP3: the wildcard statement lets the administrator decrypt too.
+      'KeyPolicy-KP1 Key', 'KeyPolicy-KP3 Key', 'KeyPolicy-KP6 ReaderPolicy',
     ]);
     expect(analysis.findings[0].message).toContain('Sid:Everyone');
     expect(analysis.keys[0].report.rows.map((r) => r.principal)).toEqual(['*', '${AdminRole.Arn}']);

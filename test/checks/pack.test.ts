@@ -25,9 +25,9 @@ describe('KeyPolicyChecks', () => {
     const s = stack();
     new kms.Key(s, 'Default');
     expect(violations(s)).toEqual([
-      'KeyPolicy-KP2[Statement[0]] at S/Default/Resource',
+      'KeyPolicy-KP2[Hash:5086f9cb] at S/Default/Resource',
       'KeyPolicy-KP3[arn:${AWS::Partition}:iam::123456789012:root] at S/Default/Resource',
-      'KeyPolicy-KP4[Statement[0]] at S/Default/Resource',
+      'KeyPolicy-KP4[Hash:5086f9cb] at S/Default/Resource',
       'KeyPolicy-KP7 at S/Default/Resource',
     ].map((v) => v.replace('123456789012', ACCOUNT)));
   });
@@ -59,7 +59,7 @@ describe('KeyPolicyChecks', () => {
     new SecureKey(s, 'Short', { pendingWindow: Duration.days(7) });
     const report = new KeyPolicyChecks().validateScope(s);
     expect(report.violations.map((v) => [v.ruleName, v.severity])).toEqual([
-      ['KeyPolicy-KP6[policy_RoleDefaultPolicy5FFB7DAB:Statement[0]]', 'error'],
+      ['KeyPolicy-KP6[policy_RoleDefaultPolicy5FFB7DAB:Hash:a96171e7]', 'error'],
       ['KeyPolicy-KP8', 'warning'],
     ]);
   });
@@ -67,10 +67,10 @@ describe('KeyPolicyChecks', () => {
   test('a finding can be acknowledged alone, with its reason', () => {
     const s = stack();
     const key = new kms.Key(s, 'Default', { enableKeyRotation: true });
-    Validations.of(key).acknowledge({ id: 'KeyPolicy-KP2[Statement[0]]', reason: 'legacy key, migrating to SecureKey' });
+    Validations.of(key).acknowledge({ id: 'KeyPolicy-KP2[Hash:5086f9cb]', reason: 'legacy key, migrating to SecureKey' });
     expect(violations(s)).toEqual([
       `KeyPolicy-KP3[arn:\${AWS::Partition}:iam::${ACCOUNT}:root] at S/Default/Resource`,
-      'KeyPolicy-KP4[Statement[0]] at S/Default/Resource',
+      'KeyPolicy-KP4[Hash:5086f9cb] at S/Default/Resource',
     ]);
   });
 
@@ -81,9 +81,9 @@ describe('KeyPolicyChecks', () => {
       const found = pack.validateScope(s).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
       expect(found.sort()).toEqual([
         'KeyPolicy-KP1[Sid:Partners] at Payments/HandWritten/Resource',
-        'KeyPolicy-KP2[Statement[0]] at Payments/HandWritten/Resource',
+        'KeyPolicy-KP2[Hash:5086f9cb] at Payments/HandWritten/Resource',
         'KeyPolicy-KP3[arn:${AWS::Partition}:iam::111111111111:root] at Payments/HandWritten/Resource',
-        'KeyPolicy-KP4[Statement[0]] at Payments/HandWritten/Resource',
+        'KeyPolicy-KP4[Hash:5086f9cb] at Payments/HandWritten/Resource',
       ]);
       expect(String(log.mock.calls[0][0])).toContain('| Payments/App | yes | yes |');
       const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');

@@ -21,7 +21,10 @@ afterAll(() => {
   removePrivateBuild();
 });
 
-/** A key whose policy lets everyone decrypt (an error finding), in a template. */
+/**
+ * A key whose policy lets every other account decrypt (an error finding): a wildcard principal with a
+ * negated account condition, which reads like a pin and is the opposite.
+ */
 const OPEN_KEY_TEMPLATE = {
   Resources: {
     OpenKey: {
@@ -32,7 +35,10 @@ const OPEN_KEY_TEMPLATE = {
           Version: '2012-10-17',
           Statement: [
             { Sid: 'Admin', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:role/admin' }, Action: ['kms:PutKeyPolicy', 'kms:DescribeKey'], Resource: '*' },
-            { Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' },
+            {
+              Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*',
+              Condition: { StringNotEquals: { 'kms:CallerAccount': '111111111111' } },
+            },
           ],
         },
       },
@@ -56,7 +62,7 @@ function handWrittenAssembly(): string {
   writeFileSync(join(out, 'Tools.template.json'), JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }));
   writeFileSync(join(out, 'assembly-Prod', 'manifest.json'), JSON.stringify({
     version: '48.0.0',
-    artifacts: { ProdData: { type: 'aws:cloudformation:stack', displayName: 'Prod/Data', properties: { templateFile: 'ProdData.template.json', stackName: 'Prod-Data' } } },
+    artifacts: { ProdData: { type: 'aws:cloudformation:stack', displayName: 'Prod/Data', environment: 'aws://111111111111/us-east-1', properties: { templateFile: 'ProdData.template.json', stackName: 'Prod-Data' } } },
   }));
   writeFileSync(join(out, 'assembly-Prod', 'ProdData.template.json'), JSON.stringify(OPEN_KEY_TEMPLATE));
   return out;

@@ -1,31 +1,17 @@
-import * as A from '../../private/actions';
-import { accountOfRoot, coversAction, pinsKey, principalsOf } from '../../private/policy/json';
-import { isAllow, KEY_TYPES, KeyPolicyRule, keyPolicyStatements } from '../rule';
+import { findManageAndUse } from '../../private/policy/engine';
+import { accountOf, KEY_TYPES, keyPolicy, KeyPolicyRule } from '../rule';
 
-/** KP3: one principal can both administer the key and use it. */
+/** KP3: one principal can both administer the key and use it (CreateGrant not limited to AWS resources counts as use). */
 export const adminAndUse: KeyPolicyRule = {
   code: 'KP3',
   name: 'A principal can both administer and use the key',
   level: 'error',
   resourceTypes: KEY_TYPES,
-  info: 'A principal is allowed both to administer the key (policy, state, deletion) and to use it (encrypt, decrypt, sign).',
+  info: 'A principal is allowed both to administer the key (policy, state, deletion) and to use it (encrypt, decrypt, sign, or CreateGrant for any grantee).',
   explanation: 'Separation of duties: whoever changes the key policy or schedules deletion should not also read the data it protects. '
-    + 'Use two principals. (Use by the account root pinned to kms:ViaService is not counted: it only works through that service.)',
+    + 'Use two principals. (An account using the key only through an AWS service the statement names exactly, with kms:ViaService, is not counted: '
+    + 'the service uses the key only for its own resources.)',
   controls: ['CIS AWS Foundations Benchmark (separation of duties for KMS)'],
-  check: (resource) => {
-    const manages = new Set<string>();
-    const uses = new Set<string>();
-    for (const s of keyPolicyStatements(resource)) {
-      if (!isAllow(s)) continue;
-      const principals = principalsOf(s.Principal).aws;
-      if (A.MANAGE_ACTIONS.some((a) => coversAction(s, a))) principals.forEach((p) => manages.add(p));
-      if (A.USE_ACTIONS.some((a) => coversAction(s, a))) {
-        // In a key policy the root stands for the account's IAM principals; pinned to a service, they
-        // can use the key only through it, on their own behalf.
-        const viaServiceOnly = pinsKey(s, 'kms:viaservice');
-        principals.filter((p) => !(viaServiceOnly && accountOfRoot(p) !== undefined)).forEach((p) => uses.add(p));
-      }
-    }
-    return [...manages].filter((p) => uses.has(p)).map((p) => ({ id: p, detail: `${p} can both administer and use the key` }));
-  },
+  check: (resource) => findManageAndUse(keyPolicy(resource), { account: accountOf(resource) })
+    .map((m) => ({ id: m.principal, detail: `${m.principal} can both administer and use the key` })),
 };

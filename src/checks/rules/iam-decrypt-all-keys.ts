@@ -1,5 +1,6 @@
-import { asArray, coversAction, coversAllKeys, ResourceJson, StatementJson, statementName, statementsOf } from '../../private/policy/json';
-import { isAllow, KeyPolicyRule, RuleFinding } from '../rule';
+import { coversAction, parsePolicy, Statement } from '../../private/policy/engine';
+import { asArray, coversAllKeys, ResourceJson } from '../../private/policy/json';
+import { KeyPolicyRule, RuleFinding } from '../rule';
 
 const DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:ReEncryptFrom'];
 
@@ -16,11 +17,11 @@ function documents(resource: ResourceJson): Array<{ doc: unknown; where: string;
   }
 }
 
-function decryptsEverything(s: StatementJson): string[] {
-  if (!isAllow(s)) return [];
+function decryptsEverything(s: Statement): string[] {
+  if (s.effect !== 'Allow') return [];
   const actions = DECRYPT_ACTIONS.filter((a) => coversAction(s, a));
   if (actions.length === 0) return [];
-  const allKeys = s.NotResource !== undefined || asArray(s.Resource).some((r) => coversAllKeys(String(r)));
+  const allKeys = s.resources === undefined || s.resources.not || s.resources.patterns.some((r) => coversAllKeys(r));
   return allKeys ? actions : [];
 }
 
@@ -35,12 +36,12 @@ export const iamDecryptAllKeys: KeyPolicyRule = {
     + '(Security Hub KMS.1 for customer managed policies, KMS.2 for inline policies). List the key ARNs the principal needs.',
   controls: ['AWS Security Hub KMS.1', 'AWS Security Hub KMS.2'],
   check: (resource) => documents(resource).flatMap(({ doc, where, managed }) =>
-    statementsOf(doc).flatMap((s, i): RuleFinding[] => {
+    parsePolicy(doc).flatMap((s): RuleFinding[] => {
       const actions = decryptsEverything(s);
       if (actions.length === 0) return [];
       return [{
-        id: `${where.replace(/\s+/g, '_')}:${statementName(s, i)}`,
-        detail: `${where} ${statementName(s, i)} allows ${actions.join(', ')} on all keys (${managed ? 'Security Hub KMS.1' : 'Security Hub KMS.2'})`,
+        id: `${where.replace(/\s+/g, '_')}:${s.id}`,
+        detail: `${where} ${s.id} allows ${actions.join(', ')} on all keys (${managed ? 'Security Hub KMS.1' : 'Security Hub KMS.2'})`,
       }];
     })),
 };

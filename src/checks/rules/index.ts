@@ -1,3 +1,4 @@
+import { accountIamUse } from './account-iam-use';
 import { adminAndUse } from './admin-and-use';
 import { createGrantUnconditioned } from './create-grant-unconditioned';
 import { iamDecryptAllKeys } from './iam-decrypt-all-keys';
@@ -12,10 +13,10 @@ import { KeyPolicyRule } from '../rule';
 /** Every rule of the pack, in code order. */
 export const KEY_POLICY_RULES: readonly KeyPolicyRule[] = [
   wildcardPrincipal, rootFullAccess, adminAndUse, createGrantUnconditioned, policyLockout,
-  iamDecryptAllKeys, rotationDisabled, pendingWindowShort, servicePrincipalUnscoped,
+  iamDecryptAllKeys, rotationDisabled, pendingWindowShort, servicePrincipalUnscoped, accountIamUse,
 ];
 
 export {
-  adminAndUse, createGrantUnconditioned, iamDecryptAllKeys, pendingWindowShort, policyLockout, rootFullAccess,
+  accountIamUse, adminAndUse, createGrantUnconditioned, iamDecryptAllKeys, pendingWindowShort, policyLockout, rootFullAccess,
   rotationDisabled, servicePrincipalUnscoped, wildcardPrincipal,
 };

@@ -1,23 +1,21 @@
-import { positiveConditionKeys, principalsOf, statementName } from '../../private/policy/json';
-import { isAllow, KEY_TYPES, KeyPolicyRule, keyPolicyStatements } from '../rule';
+import { findExposures } from '../../private/policy/engine';
+import { accountOf, KEY_TYPES, keyPolicy, KeyPolicyRule } from '../rule';
 
-const SCOPING_KEYS = ['aws:sourceaccount', 'aws:sourcearn', 'aws:sourceorgid', 'aws:sourceorgpaths', 'kms:viaservice', 'kms:calleraccount'];
-
-/** KP9: an AWS service principal allowed without a source-account/ARN or encryption-context condition. */
+/**
+ * KP9: an AWS service principal that another account's resources could make use the key (confused deputy):
+ * no condition it must meet ties it to this account's resources (aws:SourceAccount, aws:SourceArn,
+ * kms:CallerAccount, an encryption context naming this account's resources), judged by what the conditions allow.
+ */
 export const servicePrincipalUnscoped: KeyPolicyRule = {
   code: 'KP9',
   name: 'Service principal without a source or encryption-context condition',
   level: 'error',
   resourceTypes: KEY_TYPES,
-  info: 'The key policy allows an AWS service principal without an aws:SourceAccount, aws:SourceArn, kms:ViaService, kms:CallerAccount or kms:EncryptionContext condition.',
+  info: 'The key policy allows an AWS service principal under conditions another account\'s resources can meet (no exact aws:SourceAccount, aws:SourceArn or encryption-context condition).',
   explanation: 'The service acts for every AWS customer: without a condition that ties it to your resources, another account\'s resource '
-    + 'could make the service use your key (confused deputy). Add aws:SourceAccount or aws:SourceArn, or an encryption-context condition.',
+    + 'could make the service use your key (confused deputy). Add aws:SourceAccount or aws:SourceArn (StringEquals/ArnLike, exact values, no IfExists), '
+    + 'or an encryption-context condition naming your resources.',
   controls: ['AWS IAM confused-deputy guidance'],
-  check: (resource) => keyPolicyStatements(resource).flatMap((s, i) => {
-    const services = principalsOf(s.Principal).service;
-    if (!isAllow(s) || services.length === 0) return [];
-    const keys = positiveConditionKeys(s);
-    if (keys.some((k) => SCOPING_KEYS.includes(k) || k.startsWith('kms:encryptioncontext:'))) return [];
-    return [{ id: statementName(s, i), detail: `${statementName(s, i)} allows ${services.join(', ')} with no source or encryption-context condition` }];
-  }),
+  check: (resource) => findExposures(keyPolicy(resource), { account: accountOf(resource) }).filter((e) => e.outsider === 'service')
+    .map((e) => ({ id: e.statement.id, detail: `${e.statement.id} allows ${e.service} with no source or encryption-context condition${e.witness.length > 0 ? ` (met by ${e.witness.join(', ')})` : ''}` })),
 };

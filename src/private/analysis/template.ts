@@ -127,6 +127,11 @@ function inferAccount(keys: ResourceJson[]): string {
   return literal.length === 1 && accounts.size === 1 ? literal[0] : '${AWS::AccountId}';
 }
 
+/** The resource with the stack's account, when it is a literal ID (the rules compare principals with it). */
+function withAccount(resource: ResourceJson, account: string): ResourceJson {
+  return /^\d{12}$/.test(account) ? { ...resource, account } : resource;
+}
+
 /** The access report of one key resource, given the template's resources. */
 export function keyReport(key: ResourceJson, resources: ResourceJson[], options: AnalyzeOptions = {}): AccessReportJson {
   return accessReport({
@@ -154,8 +159,8 @@ export function analyzeTemplate(template: unknown, options: AnalyzeOptions = {})
       ...(key.constructPath ? { constructPath: key.constructPath } : {}),
       markdown: accessReportMarkdown(report),
       report,
-      findings: checkResource(key),
+      findings: checkResource(withAccount(key, account)),
     };
   });
-  return { keys, findings: resources.flatMap(checkResource) };
+  return { keys, findings: resources.map((r) => withAccount(r, account)).flatMap(checkResource) };
 }

@@ -25,6 +25,8 @@ export interface ResourceJson {
   readonly properties: Record<string, unknown>;
   /** `aws:cdk:path` metadata, when CDK wrote the template. */
   readonly constructPath?: string;
+  /** The account of the resource's stack, a 12-digit ID; absent when known only at deploy time. */
+  readonly account?: string;
 }
 
 export function asArray<T>(v: T | T[] | undefined | null): T[] {

@@ -250,3 +250,44 @@ export function findNegatedAllows(policy: readonly Statement[]): Array<{ stateme
     return out;
   });
 }
+
+/** A statement that lets principals other than AWS services create grants that are not only for AWS resources. */
+export interface UnrestrictedGrant {
+  readonly statement: Statement;
+  /** The principals, as the policy writes them (`*` for anyone). */
+  readonly principals: string[];
+}
+
+/**
+ * Statements that let a principal create grants for any grantee (CreateGrant without
+ * `kms:GrantIsForAWSResource`, however the condition is spelled), except the key's own account using the
+ * key only through a service the statement names exactly.
+ */
+export function findUnrestrictedGrants(policy: readonly Statement[], o: AnalysisOptions): UnrestrictedGrant[] {
+  const action = A.CREATE_GRANT_ACTIONS[0];
+  const denies = policy.filter((s) => s.effect === 'Deny');
+  const conds = allConditions(policy);
+  const subjects: Array<{ principal: string; account: boolean; subject: Subject }> = [
+    ...namedPrincipals(policy).map((p) => ({ principal: p.principal, account: p.entry.type === 'account', subject: subjectOf(p, policy, o) })),
+    ...outsiders(policy, o).filter((x) => x.kind === 'other-account').map((x) => ({ principal: '*', account: false, subject: x.subject })),
+  ];
+  return policy.flatMap((s) => {
+    if (s.effect !== 'Allow' || !coversAction(s, action)) return [];
+    const principals = subjects.filter(({ account, subject }) => {
+      if (!account && principalMatch(s, subject.caller) !== 'direct') return false;
+      const w = findWitness(s, subject, action, denies, conds);
+      return w !== undefined && !grantForResource(action, w) && !(account && viaNamedService(s, w));
+    }).map((x) => x.principal);
+    return principals.length > 0 ? [{ statement: s, principals }] : [];
+  });
+}
+
+/** Allow statements that give an account (root ARN or bare ID, however written) every KMS action of the key with no condition. */
+export function findFullAccountAccess(policy: readonly Statement[]): Array<{ statement: Statement; accounts: string[] }> {
+  return policy.flatMap((s) => {
+    if (s.effect !== 'Allow' || s.conditions.length > 0 || !s.principals || s.principals.not) return [];
+    const accounts = s.principals.entries.flatMap((e) => (e.type === 'account' ? [e.written] : []));
+    if (accounts.length === 0 || !ANY.every((a) => coversAction(s, a))) return [];
+    return [{ statement: s, accounts }];
+  });
+}

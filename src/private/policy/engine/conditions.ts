@@ -37,7 +37,9 @@ function arnMatch(pattern: string, value: string): boolean {
   if (pattern === '*') return true;
   const p = arnParts(pattern);
   const v = arnParts(value);
-  return p.length === 6 && v.length === 6 && p.every((part, i) => glob(part, v[i]));
+  // A value that is not a six-part ARN (a placeholder such as `${Topic}`) is compared as a whole.
+  if (p.length !== 6 || v.length !== 6) return glob(pattern, value);
+  return p.every((part, i) => glob(part, v[i]));
 }
 
 function ipv4(s: string): number | undefined {

@@ -29,6 +29,6 @@ export { allConditionsHold, conditionHolds, glob, valueMatches } from './conditi
 export { authorize, coversAction, coversResource, decide, principalMatch, PrincipalMatch, qualifiedAction, requestContext } from './authorize';
 export { findWitness, Subject, Witness, unnamedAccount } from './witness';
 export {
-  allowedActions, AnalysisOptions, Exposure, findExposures, findManageAndUse, findNegatedAllows, ManageAndUse, NamedPrincipal,
-  namedPrincipals, OutsiderKind, outsiders, policyUpdaters,
+  allowedActions, AnalysisOptions, Exposure, findExposures, findFullAccountAccess, findManageAndUse, findNegatedAllows, findUnrestrictedGrants,
+  ManageAndUse, NamedPrincipal, namedPrincipals, OutsiderKind, outsiders, policyUpdaters, UnrestrictedGrant,
 } from './analysis';

@@ -43,11 +43,12 @@ export function principalEntries(p: unknown, subs?: Substitutions): PrincipalEnt
   if (!p || typeof p !== 'object' || Array.isArray(p)) return [];
   const out: PrincipalEntry[] = [];
   for (const [type, raw] of Object.entries(p as Record<string, unknown>)) {
-    for (const value of strings(raw, subs)) {
+    for (const written of strings(raw, undefined)) {
+      const value = substitute(written, subs);
       if (type === 'AWS') {
         const account = accountOfRootPrincipal(value);
         if (value === '*') out.push({ type: 'everyone' });
-        else if (account !== undefined) out.push({ type: 'account', account, written: value });
+        else if (account !== undefined) out.push({ type: 'account', account, written });
         else out.push({ type: 'arn', arn: value, account: accountOfIamArn(value) });
       } else if (type === 'Service') {
         out.push({ type: 'service', service: value });

@@ -27,9 +27,6 @@ const CIDR_PATTERN = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+:[0-9a-fA-F:
 /** The actions the network perimeter covers: every use of key material, and grants (which hand it out). */
 export const NETWORK_PERIMETER_ACTIONS = [...A.USE_ACTIONS, ...A.CREATE_GRANT_ACTIONS];
 
-/** Operations that destroy or disable a key, or weaken it silently. */
-export const DELETION_PROTECTED_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial'];
-export const ROTATION_PROTECTED_ACTIONS = ['kms:DisableKeyRotation'];
 
 /**
  * Roles through which AWS itself acts and whose calls come from no network of the user's: the account's
@@ -161,7 +158,7 @@ export function deletionProtectionStatement(path: string, d: DeletionProtection,
     sid: GUARDRAIL_SIDS.deletion,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
-    actions: [...DELETION_PROTECTED_ACTIONS, ...(k.rotates ? ROTATION_PROTECTED_ACTIONS : [])],
+    actions: [...A.DELETION_PROTECTED_ACTIONS, ...(k.rotates ? A.ROTATION_PROTECTED_ACTIONS : [])],
     resources: ['*'],
     conditions: arns.length > 0 ? { ArnNotEquals: { 'aws:PrincipalArn': arns } } : undefined,
   });

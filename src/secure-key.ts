@@ -11,7 +11,7 @@ import {
 } from './key-policy';
 import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
-import { guardrailStatements } from './private/guardrail-statements';
+import { guardrailComplianceRecords, guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, rejectCrossStackGrantee, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
@@ -450,6 +450,7 @@ export class SecureKey extends SecureKeyBase {
       administratorsCanCreateGrants: props.administratorsCanCreateGrants ?? false,
       bypassPolicyLockoutSafetyCheck: this.bypassLockoutCheck,
     }));
+    recordCompliance(this, guardrailComplianceRecords(props));
     emitComplianceMap(Stack.of(this));
 
     for (const [k, v] of Object.entries(props.tags ?? {})) Tags.of(this).add(k, v);

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as A from './actions';
 import { checkDays, Described, PENDING_WINDOW_DAYS, propError, SecureKeyConfigError } from './validation';
 import type { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from '../guardrails';
+import type { ComplianceRecord } from './compliance';
 
 /** Sids of the guardrail statements; stable, so acknowledgements and snapshots can name them. */
 export const GUARDRAIL_SIDS = {
@@ -217,4 +218,20 @@ export function guardrailStatements(g: GuardrailSettings, k: GuardedKey): iam.Po
     statements.push(minimumPendingWindowStatement(days));
   }
   return statements;
+}
+
+/** The controls the guardrails of a key stand in for, for its compliance evidence. */
+export function guardrailComplianceRecords(g: GuardrailSettings): ComplianceRecord[] {
+  const record = (framework: string, control: string, on: boolean, setting: string, evidence: string): ComplianceRecord =>
+    ({ framework, control, status: on ? 'satisfied' : 'not-applicable', setting, evidence: on ? evidence : `${setting} is not set on this key.` });
+  return [
+    record('AWS Control Tower', 'CT.KMS.PV.7', g.organizationPerimeter !== undefined, 'organizationPerimeter',
+      `The key policy denies every KMS action to principals outside organization ${g.organizationPerimeter?.organizationId} that are not AWS services.`),
+    record('AWS data perimeter', 'network perimeter (resource)', g.networkPerimeter !== undefined, 'networkPerimeter',
+      'The key policy denies use of the key from outside the named VPC endpoints, VPCs or IP ranges, AWS services exempt.'),
+    record('AWS KMS developer guide', 'preventing key deletion', g.deletionProtection !== undefined, 'deletionProtection',
+      'The key policy denies ScheduleKeyDeletion and DisableKey to all but the break-glass principals.'),
+    record('cdk-nag', 'KeyPolicy-KP13', g.deletionProtection !== undefined, 'deletionProtection',
+      'A Deny stops the account\'s administrators from deleting or disabling the key.'),
+  ];
 }

@@ -11,3 +11,5 @@ export * from './access/key-access-report';
 export * from './compliance-evidence';
 export * from './replica-key';
 export type { AutoScalingAccessOptions } from './services/auto-scaling';
+export * from './guardrails';
+export * from './organization-guardrails';

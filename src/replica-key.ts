@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { KeyGrantsWithConditions } from './key-grants';
 import { KeyGrantOptions, accessModelStatements, adminActions, usageActions, viaServiceName } from './key-policy';
+import { guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { checkReplicaStack, multiRegionAdminStatements, notMultiRegion, ReplicaSource, replicaArn } from './private/replica-settings';
 import type { SecureKey } from './secure-key';
@@ -85,6 +86,14 @@ export class SecureReplicaKey extends SecureKeyBase {
     const multiRegionAdmins = [...(source.allowIamAdministration ? [accountRoot] : []), ...administrators];
     const otherRegions = Lazy.list({ produce: () => replication.regions().filter((r) => r !== this.region) });
     this.policy.addStatements(...multiRegionAdminStatements(multiRegionAdmins, otherRegions));
+    this.policy.addStatements(...guardrailStatements(source.guardrails, {
+      path: this.node.path,
+      account: stack.account,
+      removalPolicy: source.removalPolicy,
+      enabled: source.enabled ?? true,
+      rotates: source.keyRotationEnabled,
+      pendingWindowDays: source.pendingWindowInDays,
+    }));
     this.keyPolicy = this.policy;
 
     // The primary's ARN crosses Regions through CDK's cross-Region references (crossRegionReferences on

@@ -2,6 +2,7 @@ import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Tags, Token } 
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from './guardrails';
 import { KeyAudit, KeyAuditOptions } from './key-audit';
 import { KeyGrantsWithConditions } from './key-grants';
 import {
@@ -12,6 +13,7 @@ import { registerSecureKeyClass } from './private/audit-key';
 import { recordCompliance } from './private/compliance';
 import { emitComplianceMap } from './private/compliance-map';
 import { keyPolicyPrincipal } from './private/cross-stack';
+import { guardrailComplianceRecords, guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
@@ -182,6 +184,43 @@ export interface SecureKeyProps {
    * @default - no auditing
    */
   readonly audit?: KeyAuditOptions;
+
+  // ---- Guardrails (Deny statements in the key policy; see docs/guardrails.md) ----
+
+  /**
+   * Deny every KMS action on the key to principals outside an AWS Organization or some of its OUs
+   * (`aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`). AWS service principals are exempt, and calls AWS
+   * services make for principals inside the organization are unaffected.
+   *
+   * @default - no organization perimeter
+   */
+  readonly organizationPerimeter?: OrganizationPerimeter;
+
+  /**
+   * Deny use of the key (cryptographic operations and CreateGrant) from outside named VPC endpoints, VPCs
+   * or IP ranges. AWS services, calls through AWS services and service-linked roles are exempt;
+   * administration is not covered.
+   *
+   * @default - no network perimeter
+   */
+  readonly networkPerimeter?: NetworkPerimeter;
+
+  /**
+   * Deny `ScheduleKeyDeletion`, `DisableKey`, `DeleteImportedKeyMaterial` (and `DisableKeyRotation` on a
+   * key that rotates) to everyone but the named break-glass principals. Synth fails with
+   * `removalPolicy` other than RETAIN or `enabled: false`, which CloudFormation could then not carry out.
+   *
+   * @default - no deletion protection
+   */
+  readonly deletionProtection?: DeletionProtection;
+
+  /**
+   * Deny `ScheduleKeyDeletion` with a waiting period shorter than this
+   * (`kms:ScheduleKeyDeletionPendingWindowInDays`), to everyone. 7 to 30 days.
+   *
+   * @default - any waiting period KMS accepts (7 to 30 days)
+   */
+  readonly minimumPendingWindow?: Duration;
 
   // ---- Multi-Region keys ----
 
@@ -373,6 +412,14 @@ export class SecureKey extends SecureKeyBase {
       }),
     });
     this.keyPolicy = this.policy;
+    this.policy.addStatements(...guardrailStatements(props, {
+      path,
+      account: Stack.of(this).account,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      enabled: props.enabled ?? true,
+      rotates: this.keyRotationEnabled,
+      pendingWindowDays: durationDays(pendingWindow),
+    }));
 
     const resource = new kms.CfnKey(this, 'Resource', {
       description: props.description,
@@ -414,6 +461,7 @@ export class SecureKey extends SecureKeyBase {
       administratorsCanCreateGrants: props.administratorsCanCreateGrants ?? false,
       bypassPolicyLockoutSafetyCheck: this.bypassLockoutCheck,
     }));
+    recordCompliance(this, guardrailComplianceRecords(props));
     emitComplianceMap(Stack.of(this));
 
     for (const [k, v] of Object.entries(props.tags ?? {})) Tags.of(this).add(k, v);

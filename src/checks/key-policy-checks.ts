@@ -1,15 +1,25 @@
 import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { KEY_POLICY_RULES } from './rules';
+import { KeyPolicyRule } from './rule';
+import { KEY_POLICY_RULES, OPTIONAL_KEY_POLICY_RULES } from './rules';
 import { RULE_ID_PREFIX } from '../private/analysis/template';
 import { normalize, ResourceJson } from '../private/policy/json';
 
-const RULE_TYPES = new Set(KEY_POLICY_RULES.flatMap((r) => r.resourceTypes));
+/** Props of `KeyPolicyChecks`: cdk-nag's, and the rules that only run when asked. */
+export interface KeyPolicyChecksProps extends NagPackProps {
+  /**
+   * Warn (`KeyPolicy-KP13`) about every key whose policy does not stop the account's administrators from
+   * scheduling its deletion or disabling it (SecureKey's `deletionProtection` satisfies it).
+   *
+   * @default false
+   */
+  readonly requireDeletionProtection?: boolean;
+}
 
 /**
  * A cdk-nag pack that reads key policies and the IAM policies around them, for every KMS key of the app
- * (not only SecureKeys). Rule ids are `KeyPolicy-KP1` to `KeyPolicy-KP10`; statement-level findings carry
+ * (not only SecureKeys). Rule ids are `KeyPolicy-KP1` to `KeyPolicy-KP12` (and `KP13` when asked for); statement-level findings carry
  * the statement's Sid (`KeyPolicy-KP1[Sid:Everyone]`) or, without one, a content hash of the statement
  * (`KeyPolicy-KP4[Hash:1a2b3c4d]`), so one can be acknowledged alone and the acknowledgement survives
  * changes to other statements.
@@ -20,15 +30,20 @@ const RULE_TYPES = new Set(KEY_POLICY_RULES.flatMap((r) => r.resourceTypes));
 export class KeyPolicyChecks extends NagPack {
   public readonly name = RULE_ID_PREFIX;
 
-  constructor(scope?: IConstruct, props?: NagPackProps) {
+  private readonly rules: readonly KeyPolicyRule[];
+  private readonly ruleTypes: ReadonlySet<string>;
+
+  constructor(scope?: IConstruct, props: KeyPolicyChecksProps = {}) {
     super(scope, props);
     this.packName = RULE_ID_PREFIX;
+    this.rules = [...KEY_POLICY_RULES, ...(props.requireDeletionProtection ? [OPTIONAL_KEY_POLICY_RULES.requireDeletionProtection] : [])];
+    this.ruleTypes = new Set(this.rules.flatMap((r) => r.resourceTypes));
   }
 
   protected checkResource(node: CfnResource): void {
-    if (!RULE_TYPES.has(node.cfnResourceType)) return;
+    if (!this.ruleTypes.has(node.cfnResourceType)) return;
     const resource = resourceJson(node);
-    for (const rule of KEY_POLICY_RULES) {
+    for (const rule of this.rules) {
       if (!rule.resourceTypes.includes(node.cfnResourceType)) continue;
       this.applyRule({
         ruleSuffixOverride: rule.code,

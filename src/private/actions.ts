@@ -98,3 +98,8 @@ export const CLOUDTRAIL_ENCRYPT_ACTIONS = ['kms:GenerateDataKey'];
 export const ALL_KEY_ACTIONS = [
   ...new Set([...ADMIN_ACTIONS, ...USE_ACTIONS, ...SERVICE_GRANT_ACTIONS, 'kms:RetireGrant']),
 ].sort();
+
+/** Operations that destroy or disable a key (deletion protection denies them; KP13 looks for that Deny). */
+export const DELETION_PROTECTED_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial'];
+/** Turning rotation off, denied by deletion protection on a key that rotates. */
+export const ROTATION_PROTECTED_ACTIONS = ['kms:DisableKeyRotation'];

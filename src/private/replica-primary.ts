@@ -84,6 +84,7 @@ export function setUpMultiRegion(
     viaServices: props.viaServices ?? [],
     allowAccountUseViaServices: props.allowAccountUseViaServices ?? [],
     bypassPolicyLockoutSafetyCheck: props.bypassPolicyLockoutSafetyCheck ?? false,
+    guardrails: props,
   }, administrators, key.keyPolicy);
 }
 

@@ -7,6 +7,7 @@ import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import type { GuardrailSettings } from './guardrail-statements';
 import { constructError, SecureKeyConfigError } from './validation';
 
 /** Moving the primary Region is administration; KMS checks it on the primary and on the replica. */
@@ -49,6 +50,8 @@ export interface ReplicaSource {
   readonly viaServices: string[];
   readonly allowAccountUseViaServices: string[];
   readonly bypassPolicyLockoutSafetyCheck: boolean;
+  /** The primary's guardrail options; each replica writes the same Deny statements. */
+  readonly guardrails: GuardrailSettings;
 }
 
 function fail(path: string, message: string): SecureKeyConfigError {

@@ -152,7 +152,10 @@ export function unhonouredIamGrants(
   const region = Token.isUnresolved(keyStack.region) ? 'region' : keyStack.region;
   const KEY_MARKER = keyMarker(account);
   const resolveInKeyStack = (v: unknown) => flatten(Tokenization.resolve(v, { scope: keyStack, resolver: new MarkingResolver(keyResource, account) }), account, region);
-  const policy = resolveInKeyStack(keyPolicy);
+  // Only the Allow statements: a grant no Allow honours is a silent denial; a Deny (a guardrail such as an
+  // organization or network perimeter) is a restriction the key's owner wrote on purpose.
+  const resolved = resolveInKeyStack(keyPolicy) as { Statement?: Array<{ Effect?: string }> };
+  const policy = { ...resolved, Statement: (resolved.Statement ?? []).filter((st) => st.Effect !== 'Deny') };
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
     .flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((v) => v[1])))];
   const errors: string[] = [];
@@ -195,7 +198,7 @@ export function unhonouredIamGrants(
   return { errors, warnings };
 }
 
-type Request = { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> };
+type Request = { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string>; context?: Record<string, string> };
 
 /**
  * The requests under which a grant may be used: as its own conditions describe it, and through each
@@ -210,8 +213,19 @@ function candidateRequests(base: Request, viaServices: string[]): Request[] {
 }
 
 /** The request an IAM statement's conditions describe (its kms:ViaService, grant and context values). */
-function requestFor(statement: IamStatement): { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } {
-  const out: { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } = {};
+function requestFor(statement: IamStatement): Request {
+  const out: { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string>; context?: Record<string, string> } = {};
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+    // Any other key a positive operator pins (kms:GrantConstraintType, aws:SourceVpce...) is part of the
+    // request the statement is for: the request carries that value.
+    const positive = !/Not|IfExists|^Null$/.test(operator);
+    for (const [key, value] of Object.entries(block)) {
+      const first = asArray(value as unknown)[0];
+      if (positive && typeof first === 'string' && !/^kms:(viaservice|grantisforawsresource|encryptioncontext)/i.test(key)) {
+        out.context = { ...(out.context ?? {}), [key]: first };
+      }
+    }
+  }
   for (const block of Object.values(statement.Condition ?? {})) {
     for (const [key, value] of Object.entries(block)) {
       const first = asArray(value as unknown)[0];

@@ -29,8 +29,8 @@ describe('CDK statements SecureKey scopes', () => {
   test('another statement to a service principal without a source condition is left as written, and synth fails on it', () => {
     const s = stack();
     const key = new SecureKey(s, 'Key');
-    key.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('s3.amazonaws.com')], actions: ['kms:Encrypt'], resources: ['*'] }));
-    expect(() => (s.node.root as App).synth()).toThrow(/allows the service principal s3.amazonaws.com without a condition/);
+    key.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], actions: ['kms:Encrypt'], resources: ['*'] }));
+    expect(() => (s.node.root as App).synth()).toThrow(/allows the service principal delivery.logs.amazonaws.com without a condition/);
   });
 });
 

@@ -13,7 +13,8 @@ import { ACCOUNT, newStack, REGION, roles, synthErrors } from '../support/secure
 test('ec2.Volume.grantAttachVolume: the key policy\'s CreateGrant has CDK\'s kms:GrantIsForAWSResource, kms:ViaService and grant-constraint conditions', () => {
   const stack = newStack();
   const { appRole } = roles(stack);
-  const key = new SecureKey(stack, 'Key');
+  // EBS creates the volume through ec2 for CloudFormation's role (synth says so without it).
+  const key = new SecureKey(stack, 'Key', { allowAccountUseViaServices: ['ec2'] });
   const volume = new ec2.Volume(stack, 'Volume', { availabilityZone: `${REGION}a`, size: Size.gibibytes(10), encrypted: true, encryptionKey: key });
   const grant = volume.grantAttachVolume(appRole);
   expect(synthErrors(stack)).toEqual([]);

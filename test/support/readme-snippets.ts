@@ -35,6 +35,7 @@ const CONTEXT: Record<string, string> = {
   adminRole: 'declare const adminRole: __iam.IRole;',
   appRole: 'declare const appRole: __iam.Role;',
   cdkDeployRole: 'declare const cdkDeployRole: __iam.IRole;',
+  breakGlassRole: 'declare const breakGlassRole: __iam.IRole;',
   readerRole: 'declare const readerRole: __iam.IRole;',
   writerRole: 'declare const writerRole: __iam.IRole;',
   auditorRole: 'declare const auditorRole: __iam.IRole;',

@@ -19,7 +19,7 @@ const IDENTITY_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User'];
 
 /** Resolves a value, writing the key's ARN as KEY_MARKER and identities' ARNs as comparable strings. */
 class MarkingResolver extends DefaultTokenResolver {
-  constructor(private readonly keyResource: CfnResource, private readonly account: string) {
+  constructor(private readonly keyResource: CfnResource, private readonly account: string, private readonly region: string) {
     super(new StringConcat());
   }
 
@@ -28,7 +28,16 @@ class MarkingResolver extends DefaultTokenResolver {
       if (t.target === this.keyResource && t.displayName === 'Arn') return KEY_MARKER;
       if (IDENTITY_TYPES.includes(t.target.cfnResourceType) && t.displayName === 'Arn') return identityArn(t.target, this.account);
     }
-    return super.resolveToken(t, context, postProcessor);
+    // Pseudo parameters become strings here, so strings that embed them stay strings.
+    const resolved = super.resolveToken(t, context, postProcessor);
+    if (resolved !== null && typeof resolved === 'object' && !Array.isArray(resolved)) {
+      const ref = (resolved as Record<string, unknown>).Ref;
+      if (ref === 'AWS::Partition') return 'aws';
+      if (ref === 'AWS::AccountId') return this.account;
+      if (ref === 'AWS::Region') return this.region;
+      if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+    }
+    return resolved;
   }
 }
 
@@ -103,7 +112,9 @@ function identityResources(stack: Stack, identities: unknown[]): CfnResource[] {
     const found: CfnResource[] = [];
     const resolver = new (class extends DefaultTokenResolver {
       public resolveToken(t: IResolvable, c: IResolveContext, p: IPostProcessor): unknown {
-        if (Reference.isReference(t) && CfnResource.isCfnResource(t.target) && IDENTITY_TYPES.includes(t.target.cfnResourceType)) found.push(t.target);
+        if (Reference.isReference(t) && CfnResource.isCfnResource(t.target) && IDENTITY_TYPES.includes(t.target.cfnResourceType)) {
+          found.push(t.target);
+        }
         return super.resolveToken(t, c, p);
       }
     })(new StringConcat());
@@ -120,15 +131,18 @@ export interface UnhonouredGrants {
 }
 
 /**
- * The IAM statements of the app on `keyResource` (or `*`) that `keyPolicy` (resolved) does not honour.
- * `subject` names the key in messages.
+ * The IAM statements of the app on `keyResource` (or `*`) that `keyPolicy` (resolved) does not honour,
+ * for the actions in `supported` (those the key can perform). `subject` names the key in messages.
  */
-export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string): UnhonouredGrants {
+export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string,
+  supported: ReadonlySet<string>): UnhonouredGrants {
   const keyStack = Stack.of(keyResource);
   const account = Token.isUnresolved(keyStack.account) ? '000000000000' : keyStack.account;
   const region = Token.isUnresolved(keyStack.region) ? 'region' : keyStack.region;
-  const resolveInKeyStack = (v: unknown) => flatten(Tokenization.resolve(v, { scope: keyStack, resolver: new MarkingResolver(keyResource, account) }), account, region);
-  const policy = resolveInKeyStack(keyPolicy);
+  const resolveIn = (scope: Stack, v: unknown) =>
+    flatten(Tokenization.resolve(v, { scope, resolver: new MarkingResolver(keyResource, account, region) }), account, region);
+  const resolveInKeyStack = (v: unknown) => resolveIn(keyStack, v);
+  const policy = withoutUnmodelledKeys(resolveInKeyStack(keyPolicy));
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
     .flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((v) => v[1])))];
   const errors: string[] = [];
@@ -140,7 +154,7 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
     const stack = Stack.of(c);
     const principals = identityResources(stack, identities);
     for (const document of documents) {
-      const doc = flatten(Tokenization.resolve(document, { scope: stack, resolver: new MarkingResolver(keyResource, account) }), account, region) as { Statement?: IamStatement[] } | undefined;
+      const doc = resolveIn(stack, document) as { Statement?: IamStatement[] } | undefined;
       for (const statement of doc?.Statement ?? []) {
         if (statement.Effect !== 'Allow') continue;
         const resources = asArray(statement.Resource);
@@ -149,13 +163,16 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
         const actions = asArray(statement.Action).filter((a) => typeof a === 'string' && a.toLowerCase().startsWith('kms:'));
         if (actions.length === 0) continue;
         // Wildcards read as the library reads them (kms:GenerateDataKey* is not the pair actions).
-        const exact = expandActions(actions.includes('kms:*') ? ALL_KEY_ACTIONS : actions).filter((a) => !/[*?]/.test(a));
+        // Actions this key cannot perform at all (GetPublicKey on a symmetric key) are nobody's to honour.
+        const exact = expandActions(actions.includes('kms:*') ? ALL_KEY_ACTIONS : actions).filter((a) => !/[*?]/.test(a) && supported.has(a));
         for (const principal of principals) {
           const principalArn = identityArn(principal, account);
-          const iamStatements = [{ ...statement, Resource: KEY_MARKER }];
+          const iamStatements = [withoutUnmodelledKeys({ ...statement, Resource: KEY_MARKER })];
           const requests = candidateRequests(requestFor(statement), viaServices);
           const denied = exact.filter((action) => requests.every((request) =>
-            keyPolicyAllows({ keyPolicy: policy, keyArn: KEY_MARKER, principalArn, account, iamStatements, request: { ...request, action } }) === false));
+            keyPolicyAllows({
+              keyPolicy: policy, keyArn: KEY_MARKER, principalArn, account, iamStatements, request: { ...request, action },
+            }) === false));
           if (denied.length === 0) continue;
           const where = `${constructPathOf(c)}${c.cfnResourceType === 'AWS::IAM::Role' || c.cfnResourceType === 'AWS::IAM::User' ? ' (inline policy)' : ''}`;
           const text = `${subject}: the IAM policy ${where} allows ${constructPathOf(principal)} ${denied.join(', ')} on ${onKey ? 'this key' : '"*"'}, `
@@ -168,6 +185,25 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
     }
   }
   return { errors, warnings };
+}
+
+/** Condition keys the evaluator models; the rest (kms:GrantConstraintType, ...) are taken as satisfiable. */
+const MODELLED_KEYS = ['kms:calleraccount', 'aws:principalaccount', 'aws:principalarn', 'kms:viaservice', 'kms:grantisforawsresource',
+  'aws:sourcearn', 'aws:sourceaccount', 'kms:encryptioncontextkeys'];
+
+function withoutUnmodelledKeys<T>(value: T): T {
+  const strip = (s: IamStatement): IamStatement => {
+    if (!s.Condition) return s;
+    const condition: Record<string, Record<string, unknown>> = {};
+    for (const [operator, block] of Object.entries(s.Condition)) {
+      const kept = Object.entries(block).filter(([k]) => MODELLED_KEYS.includes(k.toLowerCase()) || k.toLowerCase().startsWith('kms:encryptioncontext:'));
+      if (kept.length > 0) condition[operator] = Object.fromEntries(kept);
+    }
+    return { ...s, Condition: condition };
+  };
+  const doc = value as unknown as { Statement?: IamStatement[] };
+  if (Array.isArray(doc?.Statement)) return { ...doc, Statement: doc.Statement.map(strip) } as unknown as T;
+  return strip(value as unknown as IamStatement) as unknown as T;
 }
 
 type Request = { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> };
@@ -187,10 +223,15 @@ function candidateRequests(base: Request, viaServices: string[]): Request[] {
 /** The request an IAM statement's conditions describe (its kms:ViaService, grant and context values). */
 function requestFor(statement: IamStatement): { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } {
   const out: { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } = {};
-  for (const block of Object.values(statement.Condition ?? {})) {
+  for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
     for (const [key, value] of Object.entries(block)) {
       const first = asArray(value as unknown)[0];
       const k = key.toLowerCase();
+      if (k === 'kms:encryptioncontextkeys' && operator.startsWith('ForAnyValue:')) {
+        for (const name of asArray(value as unknown).filter((v): v is string => typeof v === 'string')) {
+          out.encryptionContext = { [name]: 'value', ...(out.encryptionContext ?? {}) };
+        }
+      }
       if (k === 'kms:viaservice' && typeof first === 'string') out.viaService = first;
       if (k === 'kms:grantisforawsresource') out.grantIsForAwsResource = String(first) === 'true';
       if (k.startsWith('kms:encryptioncontext:') && typeof first === 'string') {

@@ -17,7 +17,7 @@ export const adminAndUse: KeyPolicyRule = {
     const uses = new Set<string>();
     for (const s of keyPolicyStatements(resource)) {
       if (!isAllow(s)) continue;
-      const principals = principalsOf(s.Principal).aws;
+      const principals = pinnedToPrincipalArns(s) ?? principalsOf(s.Principal).aws;
       if (A.MANAGE_ACTIONS.some((a) => coversAction(s, a))) principals.forEach((p) => manages.add(p));
       if (A.USE_ACTIONS.some((a) => coversAction(s, a))) {
         // In a key policy the root stands for the account's IAM principals; pinned to a service, they
@@ -29,3 +29,21 @@ export const adminAndUse: KeyPolicyRule = {
     return [...manages].filter((p) => uses.has(p)).map((p) => ({ id: p, detail: `${p} can both administer and use the key` }));
   },
 };
+
+/**
+ * An account root pinned by a positive `aws:PrincipalArn` condition to exact ARNs (how SecureKey names a
+ * principal of another stack) stands for those ARNs, not for the account; undefined otherwise.
+ */
+function pinnedToPrincipalArns(s: { Principal?: unknown; Condition?: Record<string, Record<string, unknown>> }): string[] | undefined {
+  const aws = principalsOf(s.Principal).aws;
+  if (aws.length === 0 || !aws.every((p) => accountOfRoot(p) !== undefined)) return undefined;
+  for (const [operator, block] of Object.entries(s.Condition ?? {})) {
+    if (!['arnequals', 'stringequals'].includes(operator.toLowerCase())) continue;
+    for (const [key, value] of Object.entries(block)) {
+      if (key.toLowerCase() !== 'aws:principalarn') continue;
+      const values = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      if (values.length > 0 && values.every((v) => !/[*?]/.test(v))) return values;
+    }
+  }
+  return undefined;
+}

@@ -1,13 +1,17 @@
 /**
  * A small, realistic app: an application bucket and log group encrypted with one SecureKey, an admin
  * role that manages the key, an app role that uses it, the envelope Lambda over the key, and a CloudTrail
- * audit of the key (trail, alarm, event rule). Tests synthesize it; examples/synth.ts prints it.
+ * audit of the key (trail, alarm, event rule); in a second stack, an SNS topic feeding an SQS queue under
+ * the same key and a worker role. Tests synthesize it; examples/synth.ts prints it.
  */
 import { App, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { addReplicaExample } from './replicas';
 import { EnvelopeFunction, SecureKey } from '../src';
@@ -80,13 +84,38 @@ export class SecureKeyExampleStack extends Stack {
 }
 
 /**
+ * A consumer of the data key in its own stack: an SNS topic feeding an SQS queue, both encrypted with the
+ * key, and a worker role that reads the queue. The key policy names the worker by its ARN and SNS by this
+ * account, so this stack depends on the key's stack and nothing depends back (docs/cycles.md).
+ */
+export class SecureKeyConsumerStack extends Stack {
+  public readonly topic: sns.Topic;
+  public readonly queue: sqs.Queue;
+  public readonly worker: iam.Role;
+
+  constructor(scope: Construct, id: string, key: SecureKey, props?: StackProps) {
+    super(scope, id, props);
+    this.topic = new sns.Topic(this, 'Orders', { masterKey: key, enforceSSL: true });
+    this.queue = new sqs.Queue(this, 'OrderQueue', { encryptionMasterKey: key, enforceSSL: true });
+    this.topic.addSubscription(new subs.SqsSubscription(this.queue));
+    this.worker = new iam.Role(this, 'Worker', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Processes orders from the queue',
+    });
+    this.queue.grantConsumeMessages(this.worker);
+  }
+}
+
+/**
  * Builds the example app: the audited data key's stack, and a multi-Region key (examples/replicas.ts) whose
  * primary stack and two replica stacks each hold a bucket. `outdir` defaults to CDK's temporary directory.
  */
-export function buildExampleApp(outdir?: string): { app: App; stack: SecureKeyExampleStack; replicas: ReturnType<typeof addReplicaExample> } {
+export function buildExampleApp(outdir?: string): {
+  app: App; stack: SecureKeyExampleStack; consumers: SecureKeyConsumerStack; replicas: ReturnType<typeof addReplicaExample>;
+} {
   const app = new App({ outdir });
-  const stack = new SecureKeyExampleStack(app, 'SecureKeyExample', {
-    env: { account: '111111111111', region: 'us-east-1' },
-  });
-  return { app, stack, replicas: addReplicaExample(app) };
+  const env = { account: '111111111111', region: 'us-east-1' };
+  const stack = new SecureKeyExampleStack(app, 'SecureKeyExample', { env });
+  const consumers = new SecureKeyConsumerStack(app, 'SecureKeyExampleConsumers', stack.key, { env });
+  return { app, stack, consumers, replicas: addReplicaExample(app) };
 }

@@ -3,11 +3,12 @@
  * what with the key (KeyAccessReport), and the KeyPolicyChecks findings of the template.
  */
 import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
 import { KeyAccessReport, KeyPolicyChecks } from '../src';
 
 const outdir = path.join(__dirname, '..', 'cdk.out');
-const { app, stack, replicas } = buildExampleApp(outdir);
+const { app, stack, consumers, replicas } = buildExampleApp(outdir);
 const assembly = app.synth();
 
 for (const artifact of assembly.stacks) {
@@ -20,6 +21,11 @@ for (const artifact of assembly.stacks) {
 
 console.log(`\nWho can do what with ${stack.key.node.path}:\n`);
 console.log(KeyAccessReport.of(stack.key).toMarkdown());
+
+console.log(`\nStack dependencies (one way, no cycle): ${app.node.children.filter(Stack.isStack)
+  .map((s) => `${s.stackName} -> [${s.dependencies.map((d) => d.stackName).join(', ')}]`).join('; ')}`);
+console.log(`Cross-stack consumers of ${stack.key.node.path}: ${consumers.topic.node.path} (SNS) -> ${consumers.queue.node.path} (SQS), `
+  + `both encrypted with it; ${consumers.worker.node.path} reads the queue.`);
 
 console.log(`\nMulti-Region key ${replicas.primary.stackName} (${replicas.primary.region}): replicas in ${replicas.replicas.map((r) => `${r.region} (${r.stackName})`).join(', ')}`);
 

@@ -1,6 +1,13 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeyGrantOptions } from './key-policy';
-import type { SecureKey } from './secure-key';
+import type { GrantMethod } from './private/key-base';
+import { SecureKeyConfigError } from './private/validation';
+
+/** What a grant through this object needs of the key: SecureKey and its replicas have it. */
+interface ConditionalGrantKey {
+  _grantPermission(method: GrantMethod, grantee: iam.IGrantable, options: KeyGrantOptions | undefined): iam.Grant;
+}
 
 /**
  * The grant methods of a SecureKey with conditions attached; get one from `SecureKey.withConditions`.
@@ -10,11 +17,19 @@ import type { SecureKey } from './secure-key';
  * conditions come first, here.)
  */
 export class KeyGrantsWithConditions {
+  private readonly key: ConditionalGrantKey;
+
   /**
-   * @param key the key to grant on
+   * @param key the key to grant on: a SecureKey or a SecureReplicaKey
    * @param conditions the conditions every grant made through this object carries
    */
-  constructor(private readonly key: SecureKey, private readonly conditions: KeyGrantOptions) {}
+  constructor(key: kms.IKey, private readonly conditions: KeyGrantOptions) {
+    if (typeof (key as unknown as Partial<ConditionalGrantKey>)._grantPermission !== 'function') {
+      throw new SecureKeyConfigError(`KeyGrantsWithConditions: ${key.node.path} is not a SecureKey or SecureReplicaKey; `
+        + 'conditions can be attached only to their grants. Use SecureKey.withConditions(...).');
+    }
+    this.key = key as unknown as ConditionalGrantKey;
+  }
 
   /** `grantEncrypt`, with the conditions. */
   public grantEncrypt(grantee: iam.IGrantable): iam.Grant {

@@ -100,7 +100,7 @@ export class SecureReplicaKey extends SecureKeyBase {
     // this stack): an SSM parameter written in this Region by the primary's stack, read back here.
     const resource = new kms.CfnReplicaKey(this, 'Resource', {
       primaryKeyArn: primary.keyArn,
-      keyPolicy: this.renderedPolicy(),
+      keyPolicy: this._renderedPolicy(),
       description: source.description,
       enabled: source.enabled,
       pendingWindowInDays: source.pendingWindowInDays,
@@ -132,8 +132,7 @@ export class SecureReplicaKey extends SecureKeyBase {
    * `kms:ViaService` services of the replica's Region, a caller account), as `SecureKey.withConditions`.
    */
   public withConditions(conditions: KeyGrantOptions): KeyGrantsWithConditions {
-    // KeyGrantsWithConditions only calls _grantPermission, which every SecureKeyBase implements.
-    return new KeyGrantsWithConditions(this as unknown as SecureKey, conditions);
+    return new KeyGrantsWithConditions(this, conditions);
   }
 
   /**
@@ -144,18 +143,20 @@ export class SecureReplicaKey extends SecureKeyBase {
     return kms.KeyGrants.fromKey(this, false);
   }
 
-  protected keyArnFor(grantee: iam.IGrantable): string {
+  /** @internal */
+  protected _keyArnFor(grantee: iam.IGrantable): string {
     const granteeStack = stackOfGrantee(grantee);
     if (granteeStack === undefined || granteeStack === Stack.of(this)) return this.keyArn;
     return replicaArn(granteeStack, this.region, this.primary.keyId);
   }
 
-  protected policySubject(): string {
+  /** @internal */
+  protected _policySubject(): string {
     return `SecureKey replica ${this.node.path}`;
   }
 
   private checkPolicy(): string[] {
-    const { policy, errors } = this.renderedPolicyProblems();
+    const { policy, errors } = this._renderedPolicyProblems();
     // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
     // can update the replica's policy, so the guard applies even when the primary bypasses it.
     const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck

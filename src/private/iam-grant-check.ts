@@ -6,8 +6,7 @@
  * ARN that the key policy does not honour fail synth; statements on `*` warn (they may be meant for other keys).
  */
 import {
-  CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token,
-  Tokenization,
+  CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Token, Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ALL_KEY_ACTIONS } from './actions';
@@ -21,27 +20,10 @@ function keyMarker(account: string): string {
 }
 const IDENTITY_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User'];
 
-/**
- * Joins string fragments as CloudFormation does (`Fn::Join`) when one of them is an intrinsic, so
- * `arn:${AWS::Partition}:...` stays readable for `flatten` instead of becoming `arn:[object Object]:...`.
- */
-class JoinConcat implements IFragmentConcatenator {
-  public join(left: unknown, right: unknown): unknown {
-    if (left === undefined) return right;
-    if (right === undefined) return left;
-    if (typeof left === 'string' && typeof right === 'string') return left + right;
-    const parts = (x: unknown): unknown[] => {
-      const join = (x as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
-      return join && join[0] === '' ? join[1] : [x];
-    };
-    return { 'Fn::Join': ['', [...parts(left), ...parts(right)]] };
-  }
-}
-
 /** Resolves a value, writing the key's ARN as its marker and identities' ARNs as comparable strings. */
 class MarkingResolver extends DefaultTokenResolver {
-  constructor(private readonly keyResource: CfnResource, private readonly account: string) {
-    super(new JoinConcat());
+  constructor(private readonly keyResource: CfnResource, private readonly account: string, private readonly region: string) {
+    super(new StringConcat());
   }
 
   public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
@@ -49,7 +31,16 @@ class MarkingResolver extends DefaultTokenResolver {
       if (t.target === this.keyResource && t.displayName === 'Arn') return keyMarker(this.account);
       if (IDENTITY_TYPES.includes(t.target.cfnResourceType) && t.displayName === 'Arn') return identityArn(t.target, this.account);
     }
-    return super.resolveToken(t, context, postProcessor);
+    // Pseudo parameters become strings here, so strings that embed them stay strings.
+    const resolved = super.resolveToken(t, context, postProcessor);
+    if (resolved !== null && typeof resolved === 'object' && !Array.isArray(resolved)) {
+      const ref = (resolved as Record<string, unknown>).Ref;
+      if (ref === 'AWS::Partition') return 'aws';
+      if (ref === 'AWS::AccountId') return this.account;
+      if (ref === 'AWS::Region') return this.region;
+      if (ref === 'AWS::URLSuffix') return 'amazonaws.com';
+    }
+    return resolved;
   }
 }
 
@@ -124,7 +115,9 @@ function identityResources(stack: Stack, identities: unknown[]): CfnResource[] {
     const found: CfnResource[] = [];
     const resolver = new (class extends DefaultTokenResolver {
       public resolveToken(t: IResolvable, c: IResolveContext, p: IPostProcessor): unknown {
-        if (Reference.isReference(t) && CfnResource.isCfnResource(t.target) && IDENTITY_TYPES.includes(t.target.cfnResourceType)) found.push(t.target);
+        if (Reference.isReference(t) && CfnResource.isCfnResource(t.target) && IDENTITY_TYPES.includes(t.target.cfnResourceType)) {
+          found.push(t.target);
+        }
         return super.resolveToken(t, c, p);
       }
     })(new StringConcat());
@@ -141,20 +134,21 @@ export interface UnhonouredGrants {
 }
 
 /**
- * The IAM statements of the app on `keyResource` (or `*`) that `keyPolicy` (resolved) does not honour.
- * `subject` names the key in messages; only the actions in `supported` (what the key can do) are checked.
+ * The IAM statements of the app on `keyResource` (or `*`) that `keyPolicy` (resolved) does not honour,
+ * for the actions in `supported` (those the key can perform). `subject` names the key in messages.
  */
-export function unhonouredIamGrants(
-  root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string, supported: ReadonlySet<string>,
-): UnhonouredGrants {
+export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, keyPolicy: unknown, subject: string,
+  supported: ReadonlySet<string>): UnhonouredGrants {
   const keyStack = Stack.of(keyResource);
   const account = Token.isUnresolved(keyStack.account) ? '000000000000' : keyStack.account;
   const region = Token.isUnresolved(keyStack.region) ? 'region' : keyStack.region;
+  const resolveIn = (scope: Stack, v: unknown) =>
+    flatten(Tokenization.resolve(v, { scope, resolver: new MarkingResolver(keyResource, account, region) }), account, region);
+  const resolveInKeyStack = (v: unknown) => resolveIn(keyStack, v);
   const KEY_MARKER = keyMarker(account);
-  const resolveInKeyStack = (v: unknown) => flatten(Tokenization.resolve(v, { scope: keyStack, resolver: new MarkingResolver(keyResource, account) }), account, region);
   // Only the Allow statements: a grant no Allow honours is a silent denial; a Deny (a guardrail such as an
   // organization or network perimeter) is a restriction the key's owner wrote on purpose.
-  const resolved = resolveInKeyStack(keyPolicy) as { Statement?: Array<{ Effect?: string }> };
+  const resolved = withoutUnmodelledKeys(resolveInKeyStack(keyPolicy)) as { Statement?: Array<{ Effect?: string }> };
   const policy = { ...resolved, Statement: (resolved.Statement ?? []).filter((st) => st.Effect !== 'Deny') };
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
     .flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((v) => v[1])))];
@@ -167,7 +161,7 @@ export function unhonouredIamGrants(
     const stack = Stack.of(c);
     const principals = identityResources(stack, identities);
     for (const document of documents) {
-      const doc = flatten(Tokenization.resolve(document, { scope: stack, resolver: new MarkingResolver(keyResource, account) }), account, region) as { Statement?: IamStatement[] } | undefined;
+      const doc = resolveIn(stack, document) as { Statement?: IamStatement[] } | undefined;
       for (const statement of doc?.Statement ?? []) {
         if (statement.Effect !== 'Allow') continue;
         const resources = asArray(statement.Resource);
@@ -175,15 +169,17 @@ export function unhonouredIamGrants(
         if (!onKey && !resources.includes('*')) continue;
         const actions = asArray(statement.Action).filter((a) => typeof a === 'string' && a.toLowerCase().startsWith('kms:'));
         if (actions.length === 0) continue;
-        // Wildcards read as the library reads them (kms:GenerateDataKey* is not the pair actions); actions the
-        // key cannot perform (GetPublicKey on a symmetric key) fail in KMS whatever the policies say.
+        // Wildcards read as the library reads them (kms:GenerateDataKey* is not the pair actions).
+        // Actions this key cannot perform at all (GetPublicKey on a symmetric key) are nobody's to honour.
         const exact = expandActions(actions.includes('kms:*') ? ALL_KEY_ACTIONS : actions).filter((a) => !/[*?]/.test(a) && supported.has(a));
         for (const principal of principals) {
           const principalArn = identityArn(principal, account);
-          const iamStatements = [{ ...statement, Resource: KEY_MARKER }];
+          const iamStatements = [withoutUnmodelledKeys({ ...statement, Resource: KEY_MARKER })];
           const requests = candidateRequests(requestFor(statement), viaServices);
           const denied = exact.filter((action) => requests.every((request) =>
-            keyPolicyAllows({ keyPolicy: policy, keyArn: KEY_MARKER, principalArn, account, iamStatements, request: { ...request, action } }) === false));
+            keyPolicyAllows({
+              keyPolicy: policy, keyArn: KEY_MARKER, principalArn, account, iamStatements, request: { ...request, action },
+            }) === false));
           if (denied.length === 0) continue;
           const where = `${constructPathOf(c)}${c.cfnResourceType === 'AWS::IAM::Role' || c.cfnResourceType === 'AWS::IAM::User' ? ' (inline policy)' : ''}`;
           const text = `${subject}: the IAM policy ${where} allows ${constructPathOf(principal)} ${denied.join(', ')} on ${onKey ? 'this key' : '"*"'}, `
@@ -198,7 +194,26 @@ export function unhonouredIamGrants(
   return { errors, warnings };
 }
 
-type Request = { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string>; context?: Record<string, string> };
+/** Condition keys the evaluator models; the rest (kms:GrantConstraintType, ...) are taken as satisfiable. */
+const MODELLED_KEYS = ['kms:calleraccount', 'aws:principalaccount', 'aws:principalarn', 'kms:viaservice', 'kms:grantisforawsresource',
+  'aws:sourcearn', 'aws:sourceaccount', 'kms:encryptioncontextkeys'];
+
+function withoutUnmodelledKeys<T>(value: T): T {
+  const strip = (s: IamStatement): IamStatement => {
+    if (!s.Condition) return s;
+    const condition: Record<string, Record<string, unknown>> = {};
+    for (const [operator, block] of Object.entries(s.Condition)) {
+      const kept = Object.entries(block).filter(([k]) => MODELLED_KEYS.includes(k.toLowerCase()) || k.toLowerCase().startsWith('kms:encryptioncontext:'));
+      if (kept.length > 0) condition[operator] = Object.fromEntries(kept);
+    }
+    return { ...s, Condition: condition };
+  };
+  const doc = value as unknown as { Statement?: IamStatement[] };
+  if (Array.isArray(doc?.Statement)) return { ...doc, Statement: doc.Statement.map(strip) } as unknown as T;
+  return strip(value as unknown as IamStatement) as unknown as T;
+}
+
+type Request = { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> };
 
 /**
  * The requests under which a grant may be used: as its own conditions describe it, and through each
@@ -213,31 +228,21 @@ function candidateRequests(base: Request, viaServices: string[]): Request[] {
 }
 
 /** The request an IAM statement's conditions describe (its kms:ViaService, grant and context values). */
-function requestFor(statement: IamStatement): Request {
-  const out: { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string>; context?: Record<string, string> } = {};
+function requestFor(statement: IamStatement): { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } {
+  const out: { viaService?: string; grantIsForAwsResource?: boolean; encryptionContext?: Record<string, string> } = {};
   for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
-    // Any other key a positive operator pins (kms:GrantConstraintType, aws:SourceVpce...) is part of the
-    // request the statement is for: the request carries that value.
-    const positive = !/Not|IfExists|^Null$/.test(operator);
-    for (const [key, value] of Object.entries(block)) {
-      const first = asArray(value as unknown)[0];
-      if (positive && typeof first === 'string' && !/^kms:(viaservice|grantisforawsresource|encryptioncontext)/i.test(key)) {
-        out.context = { ...(out.context ?? {}), [key]: first };
-      }
-    }
-  }
-  for (const block of Object.values(statement.Condition ?? {})) {
     for (const [key, value] of Object.entries(block)) {
       const first = asArray(value as unknown)[0];
       const k = key.toLowerCase();
+      if (k === 'kms:encryptioncontextkeys' && operator.startsWith('ForAnyValue:')) {
+        for (const name of asArray(value as unknown).filter((v): v is string => typeof v === 'string')) {
+          out.encryptionContext = { [name]: 'value', ...(out.encryptionContext ?? {}) };
+        }
+      }
       if (k === 'kms:viaservice' && typeof first === 'string') out.viaService = first;
       if (k === 'kms:grantisforawsresource') out.grantIsForAwsResource = String(first) === 'true';
       if (k.startsWith('kms:encryptioncontext:') && typeof first === 'string') {
         out.encryptionContext = { ...(out.encryptionContext ?? {}), [key.slice('kms:EncryptionContext:'.length)]: first };
-      }
-      // Required or allowed context keys (ForAnyValue/ForAllValues): a request carrying the first one.
-      if (k === 'kms:encryptioncontextkeys' && typeof first === 'string' && !(first in (out.encryptionContext ?? {}))) {
-        out.encryptionContext = { ...(out.encryptionContext ?? {}), [first]: 'value' };
       }
     }
   }

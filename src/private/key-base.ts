@@ -77,44 +77,54 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
   /**
    * The key policy as the key resource receives it: references that would close a dependency cycle
    * replaced (see cycle-breaker.ts), statements that differ only in actions merged.
+   *
+   * @internal
    */
-  protected renderedPolicy(): IResolvable {
-    return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this.renderPolicy().document) });
+  protected _renderedPolicy(): IResolvable {
+    return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this._renderPolicy().document) });
   }
 
-  /** The rendered policy document (with tokens) and the cycles that could not be broken. */
-  protected renderPolicy(): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
+  /** The rendered policy document (with tokens) and the cycles that could not be broken. *
+   * @internal
+   */
+  protected _renderPolicy(): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
     const doc = (this.policy.toJSON() ?? { Statement: [] }) as { Version?: string; Statement: StatementJson[] };
     const keyResource = this.node.defaultChild;
     if (isAnalysing() || !keyResource || !CfnResource.isCfnResource(keyResource)) return { document: doc, problems: [] };
-    const { statements, problems } = breakCycles(keyResource, doc.Statement, this.policySubject());
+    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject());
     return { document: { ...doc, Statement: mergeStatements(Stack.of(this), statements) }, problems };
   }
 
-  /** The key's ARN as the grantee's IAM policy writes it (a replica builds it in the grantee's stack). */
-  protected keyArnFor(_grantee: iam.IGrantable): string {
+  /** The key's ARN as the grantee's IAM policy writes it (a replica builds it in the grantee's stack). *
+   * @internal
+   */
+  protected _keyArnFor(_grantee: iam.IGrantable): string {
     return this.keyArn;
   }
 
-  /** How messages name this key. */
-  protected policySubject(): string {
+  /** How messages name this key. *
+   * @internal
+   */
+  protected _policySubject(): string {
     return `SecureKey ${this.node.path}`;
   }
 
   /**
    * The synth-time problems of the rendered policy that concern its wiring: cycles it could not break,
    * and its size against KMS's limit (a warning from 80%, an error above it).
+   *
+   * @internal
    */
-  protected renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
-    const { document, problems } = this.renderPolicy();
+  protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
+    const { document, problems } = this._renderPolicy();
     const policy = Stack.of(this).resolve(document);
     const errors = [...problems];
-    const budget = budgetMessage(this.policySubject(), policySize(policy), document.Statement.length);
+    const budget = budgetMessage(this._policySubject(), policySize(policy), document.Statement.length);
     if (budget?.level === 'error') errors.push(budget.text);
     if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
     const keyResource = this.node.defaultChild;
     if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
-      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this.policySubject(), this.supportedActionSet());
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this._policySubject(), this.supportedActionSet());
       errors.push(...iamProblems.errors);
       for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
     }
@@ -293,7 +303,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     const named = keyPolicyPrincipal(this, grantee);
     const conditions = grantConditions(options, Stack.of(this).region);
     // IAM side: only identities have a policy to add to; for service principals this is a no-op.
-    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.keyArnFor(grantee)], conditions });
+    const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this._keyArnFor(grantee)], conditions });
     const statement = new GrantStatement({
       principals: [named.principal],
       actions,

@@ -16,7 +16,9 @@ export interface EvaluationInput {
 
 /** true: allowed; false: denied; undefined: the policy uses something the evaluator cannot judge. */
 export function keyPolicyAllows(input: EvaluationInput): boolean | undefined {
-  const caller: Caller = { label: input.principalArn, arn: input.principalArn, account: input.account, iamStatements: input.iamStatements as Statement[] };
+  const caller: Caller = {
+    label: input.principalArn, arn: input.principalArn, account: input.account, iamStatements: input.iamStatements as Statement[],
+  };
   try {
     return authorize(input.keyPolicy as PolicyJson, input.keyArn, caller, input.request) === 'allowed';
   } catch {

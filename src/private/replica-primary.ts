@@ -5,10 +5,36 @@
 import { Annotations, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { checkConcreteEnv, checkOrigin, checkReplicaRegions, multiRegionAdminStatements, Replication } from './replica-settings';
+import { IConstruct } from 'constructs';
+import type { GuardrailSettings } from './guardrail-statements';
+import { checkConcreteEnv, checkOrigin, checkReplicaRegions, multiRegionAdminStatements, ReplicaLike, Replication } from './replica-settings';
 import { propError } from './validation';
-import { SecureReplicaKey } from '../replica-key';
-import type { SecureKey, SecureKeyProps } from '../secure-key';
+
+/** What this file needs of the primary key (SecureKey), so that it depends on no construct class. */
+export interface MultiRegionPrimary<R extends ReplicaLike & IConstruct> extends IConstruct {
+  readonly keyPolicy: iam.PolicyDocument;
+  readonly keySpec: kms.KeySpec;
+  readonly keyUsage: kms.KeyUsage;
+  readonly replicaKeys: R[];
+  addReplica(stack: Stack): R;
+}
+
+/** The primary's props that its replicas copy. */
+export interface MultiRegionProps extends GuardrailSettings {
+  readonly multiRegion?: boolean;
+  readonly replicaRegions?: string[];
+  readonly description?: string;
+  readonly enabled?: boolean;
+  readonly tags?: Record<string, string>;
+  readonly removalPolicy?: RemovalPolicy;
+  readonly administrators?: iam.IGrantable[];
+  readonly users?: iam.IGrantable[];
+  readonly administratorsCanCreateGrants?: boolean;
+  readonly allowAwsServicesOnBehalfOfUsers?: boolean;
+  readonly viaServices?: string[];
+  readonly allowAccountUseViaServices?: string[];
+  readonly bypassPolicyLockoutSafetyCheck?: boolean;
+}
 
 /** Settings SecureKey has already resolved (defaults applied, ranges checked). */
 export interface ResolvedKeySettings {
@@ -21,9 +47,9 @@ export interface ResolvedKeySettings {
  * Makes the key a multi-Region primary when asked, and returns its replica set (undefined for a
  * single-Region key). Replicas are added afterwards, once the key is complete (aliases included).
  */
-export function setUpMultiRegion(
-  key: SecureKey, resource: kms.CfnKey, props: SecureKeyProps, settings: ResolvedKeySettings,
-): Replication<SecureReplicaKey> | undefined {
+export function setUpMultiRegion<R extends ReplicaLike & IConstruct>(
+  key: MultiRegionPrimary<R>, resource: kms.CfnKey, props: MultiRegionProps, settings: ResolvedKeySettings,
+): Replication<R> | undefined {
   const path = key.node.path;
   const replicaRegions = props.replicaRegions ?? [];
   if (props.multiRegion === false && replicaRegions.length > 0) {
@@ -67,7 +93,7 @@ export function setUpMultiRegion(
     },
   });
 
-  return new Replication<SecureReplicaKey>(path, stack.region, {
+  return new Replication<R>(path, stack.region, {
     keySpec: key.keySpec,
     keyUsage: key.keyUsage,
     keyRotationEnabled: settings.keyRotationEnabled,
@@ -92,7 +118,7 @@ export function setUpMultiRegion(
  * A replica in a stack the key creates: one stack per primary stack and Region
  * (`<primary stack id>-replicas-<region>`), shared by the replicas of that stack's keys.
  */
-export function addReplicaInRegion(key: SecureKey, region: string): SecureReplicaKey {
+export function addReplicaInRegion<R extends ReplicaLike & IConstruct>(key: MultiRegionPrimary<R>, region: string): R {
   const primaryStack = Stack.of(key);
   const scope = Stage.of(primaryStack) ?? primaryStack.node.root;
   const id = `${primaryStack.node.id}-replicas-${region}`;

@@ -1,0 +1,3 @@
+import { a } from './a';
+import type { C } from './c';
+export const b = (c?: C): unknown[] => [a, c];

@@ -1,0 +1,2 @@
+import type { b } from './b';
+export interface C { readonly of?: typeof b }

@@ -25,6 +25,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-kms@^3.1162.0',
+    '@aws-sdk/client-dynamodb@^3.1162.0',
     '@aws-sdk/client-cloudtrail@^3.1137.0',
     '@aws-crypto/client-node@^5.0.2',
     'fast-check@^4.10.2',

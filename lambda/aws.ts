@@ -4,3 +4,5 @@
 // non-jsii peer dependencies, so they are not in this package's package.json. Re-exports only.
 export * from './providers/aws-kms';
 export * from './audit/lookup';
+export * from './providers/aws-dynamodb-branch-key-store';
+export * from './providers/hierarchical-kms';

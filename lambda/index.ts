@@ -17,3 +17,4 @@ export * from './providers/kms-key-provider-base';
 export * from './providers/local-kms';
 export * from './providers/local-kms-provider';
 export * from './audit';
+export * from './hierarchy';

@@ -8,3 +8,4 @@ export * from './checks/key-policy-checks';
 export * from './access/key-access-report';
 export * from './compliance-evidence';
 export * from './replica-key';
+export * from './branch-key-store';

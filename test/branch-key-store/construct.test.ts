@@ -68,7 +68,8 @@ describe('BranchKeyStore', () => {
     // The key policy names roles by GetAtt; resolve those to the ARNs the callers present.
     const text = JSON.stringify(resolved).replace(/\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g, (_m, id: string) => JSON.stringify(`arn:aws:iam::${ACCOUNT}:role/${id}`));
     const keyPolicy = JSON.parse(text) as PolicyJson;
-    const decide = (role: iam.Role, action: string, context = branchContext()) => authorize(keyPolicy, KEY_ARN, callerOf(role), { action, encryptionContext: context });
+    const decide = (role: iam.Role, action: string, context = branchContext()) =>
+      authorize(keyPolicy, KEY_ARN, callerOf(role), { action, encryptionContext: context });
 
     test.each([
       ['kms:GenerateDataKeyWithoutPlaintext', 'allowed', 'denied'],

@@ -10,13 +10,13 @@ import {
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 /* eslint-enable import/no-extraneous-dependencies */
-import { Moto, motoUnavailable, startMoto } from './moto';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { BranchKeyStoreClient } from '../../../lambda/hierarchy/branch-key-store-client';
 import { sortOrdersDiffer } from '../../../lambda/hierarchy/branch-key-wrapping';
 import { branchKeyIdFromContext, HierarchicalKeyProvider } from '../../../lambda/hierarchy/hierarchical-key-provider';
 import { dynamoDbBranchKeyTable } from '../../../lambda/providers/aws-dynamodb-branch-key-store';
 import { kmsBranchKeyOperations } from '../../../lambda/providers/hierarchical-kms';
+import { Moto, motoUnavailable, startMoto } from '../../support/moto';
 
 const skip = motoUnavailable();
 if (skip) console.log(`Skipping hierarchical keyring interop against moto: ${skip}`);

@@ -11,6 +11,7 @@ import {
   ContextSortOrder, HIERARCHY_PROVIDER_ID, parseWrappedKey, unwrapDataKey, wrapDataKey,
 } from './branch-key-wrapping';
 import { ConfigurationError, InvalidMessageError } from '../core/errors';
+import { DATA_KEY_LENGTH } from '../core/suites';
 import type {
   DecryptDataKeyInput, EncryptedDataKey, EncryptionContext, GenerateDataKeyInput, GenerateDataKeyOutput, KeyProvider,
   ReEncryptDataKeyInput,
@@ -113,8 +114,7 @@ export class HierarchicalKeyProvider implements KeyProvider {
     if (edk.providerInfo !== branchKeyId) {
       throw new InvalidMessageError(`The data key is wrapped by branch key "${edk.providerInfo}", but this message's branch key is "${branchKeyId}".`);
     }
-    // The data key length follows from the ciphertext: salt, IV and version (44 bytes) and tag (16).
-    const parsed = parseWrappedKey(edk.encryptedDataKey, edk.encryptedDataKey.length - 60);
+    const parsed = parseWrappedKey(edk.encryptedDataKey, DATA_KEY_LENGTH);
     const branch = await this.cache.get(
       this.cacheKey(branchKeyId, parsed.branchKeyVersion),
       () => this.read(() => this.keyStore.getBranchKeyVersion(branchKeyId, parsed.branchKeyVersion)),

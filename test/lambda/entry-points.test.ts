@@ -23,6 +23,6 @@ describe('lambda entry points', () => {
   });
 
   test('cdk-secure-key/lambda/aws holds the SDK adapters', () => {
-    expect(sdkImportsOf('aws.ts')).toEqual(['@aws-sdk/client-cloudtrail', '@aws-sdk/client-kms']);
+    expect(sdkImportsOf('aws.ts')).toEqual(['@aws-sdk/client-cloudtrail', '@aws-sdk/client-dynamodb', '@aws-sdk/client-kms']);
   });
 });

@@ -89,3 +89,15 @@ describe('hierarchical key provider with EnvelopeClient', () => {
     expect(() => new HierarchicalKeyProvider({ keyStore: store, branchKeyId: 'a', branchKeyIdSupplier: () => 'a', cacheTtlSeconds: 1 })).toThrow(msg);
   });
 });
+
+describe('hierarchical key provider: malformed encrypted data keys', () => {
+  test.each([0, 59, 60, 91, 93])('fails with InvalidMessageError for a %i-byte ciphertext', async (length) => {
+    const { store } = await inMemoryStore();
+    const id = await store.createKey();
+    const provider = new HierarchicalKeyProvider({ keyStore: store, branchKeyId: id, cacheTtlSeconds: 60 });
+    const edk = { providerId: 'aws-kms-hierarchy', providerInfo: id, encryptedDataKey: Buffer.alloc(length, 1) };
+    await expect(provider.decryptDataKey({ encryptedDataKey: edk, encryptionContext: {} }))
+      .rejects.toThrow(`A aws-kms-hierarchy encrypted data key is ${length} bytes; 92 are expected (salt, IV, version, key, tag).`);
+    expect(provider.stats.storeReads).toBe(0);
+  });
+});

@@ -301,7 +301,8 @@ export class BranchKeyStoreClient {
       if (err instanceof KmsError) throw err;
       const name = (err as { name?: string })?.name ?? 'Error';
       const retryable = name === 'ThrottlingException' || name === 'KMSInternalException' || name === 'DependencyTimeoutException';
-      throw new KmsError(name, `KMS ${operation} for the branch key store failed; check the key policy allows it with encryption context tablename=${this.logicalKeyStoreName}.`, { cause: err, retryable });
+      throw new KmsError(name, `KMS ${operation} for branch key store "${this.logicalKeyStoreName}" failed: the item may have been altered, `
+        + `or the key policy does not allow this caller with encryption context tablename=${this.logicalKeyStoreName}.`, { cause: err, retryable });
     }
   }
 }

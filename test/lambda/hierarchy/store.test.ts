@@ -61,6 +61,7 @@ describe('branch key store client', () => {
     const id = await store.createKey({ branchKeyId: 'tenant-2', encryptionContext: { tenant: '2' } });
     table.tamper(TABLE, id, TYPE_ACTIVE, 'aws-crypto-ec:tenant', { S: '3' });
     await expect(store.getActiveBranchKey(id)).rejects.toThrow(KmsError);
+    await expect(store.getActiveBranchKey(id)).rejects.toThrow(/^InvalidCiphertextException: KMS Decrypt for branch key store "branch-keys-logical" failed: the item may have been altered/);
     await expect(store.versionKey(id)).rejects.toThrow(KmsError);
   });
 

@@ -44,7 +44,8 @@ export interface BranchKeyStoreProps {
 
   /**
    * Customer managed key that encrypts the table at rest. Branch keys in it are already wrapped by
-   * `key`; this covers the other attributes (ids, custom encryption context).
+   * `key`; this covers the other attributes (ids, custom encryption context). The key must let
+   * the account use it through DynamoDB (for a SecureKey: `allowAccountUseViaServices: ['dynamodb']`).
    *
    * @default - the AWS managed key for DynamoDB (`aws/dynamodb`)
    */

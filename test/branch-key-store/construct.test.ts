@@ -125,4 +125,20 @@ describe('BranchKeyStore', () => {
     expect(store.logicalKeyStoreName).toMatch(/^Defaults-Keys-[A-F0-9]{8}$/);
     Template.fromStack(stack).hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
+
+  test('a given SecureKey gets the store\'s statements; a table encryption key makes the table customer managed', () => {
+    const stack = new Stack(new App(), 'Given', { env: { account: ACCOUNT, region: REGION } });
+    const key = new SecureKey(stack, 'BranchKeyKey');
+    const tableKey = new SecureKey(stack, 'TableKey', { allowAccountUseViaServices: ['dynamodb'] });
+    const store = new BranchKeyStore(stack, 'Store', { key, tableEncryptionKey: tableKey, logicalKeyStoreName: 'given' });
+    store.grantUse(new iam.Role(stack, 'User', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    expect(store.key).toBe(key);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::KMS::Key', 2);
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+    const statements = (stack.resolve(key.keyPolicy) as { Statement: Array<{ Action: unknown; Condition?: Record<string, Record<string, string>> }> }).Statement;
+    expect(statements.filter((st) => st.Condition?.StringEquals?.['kms:EncryptionContext:tablename'] === 'given').map((st) => st.Action)).toEqual(['kms:Decrypt']);
+  });
 });

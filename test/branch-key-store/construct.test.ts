@@ -138,7 +138,8 @@ describe('BranchKeyStore', () => {
     t.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
     });
-    const statements = (stack.resolve(key.keyPolicy) as { Statement: Array<{ Action: unknown; Condition?: Record<string, Record<string, string>> }> }).Statement;
+    type Statement = { Action: unknown; Condition?: Record<string, Record<string, string>> };
+    const statements = (stack.resolve(key.keyPolicy) as { Statement: Statement[] }).Statement;
     expect(statements.filter((st) => st.Condition?.StringEquals?.['kms:EncryptionContext:tablename'] === 'given').map((st) => st.Action)).toEqual(['kms:Decrypt']);
   });
 });

@@ -41,6 +41,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-kms@^3.1162.0',
+    '@aws-sdk/client-dynamodb@^3.1162.0',
     '@aws-sdk/client-cloudtrail@^3.1137.0',
     '@aws-crypto/client-node@^5.0.2',
     'fast-check@^4.10.2',
@@ -134,6 +135,7 @@ project.package.addField('exports', {
   './lambda': { types: './lib/lambda/index.d.ts', default: './lib/lambda/index.js' },
   './lambda/aws': { types: './lib/lambda/aws.d.ts', default: './lib/lambda/aws.js' },
   './lambda/aws-usage-report': { types: './lib/lambda/aws-usage-report.d.ts', default: './lib/lambda/aws-usage-report.js' },
+  './lambda/aws-branch-key-store': { types: './lib/lambda/aws-branch-key-store.d.ts', default: './lib/lambda/aws-branch-key-store.js' },
   './package.json': './package.json',
   './.jsii': './.jsii',
 });

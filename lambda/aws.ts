@@ -4,3 +4,4 @@
 // this package's package.json. The CloudTrail usage report is `cdk-secure-key/lambda/aws-usage-report`,
 // so this entry never needs @aws-sdk/client-cloudtrail. Re-exports only.
 export { AwsKmsKeyProvider, type AwsKmsKeyProviderOptions, type KmsCommandClient } from './providers/aws-kms';
+export { kmsBranchKeyOperations, type BranchKeyKmsCommandClient } from './providers/hierarchical-kms';

@@ -44,3 +44,14 @@ export {
   EncryptionContextMismatchError, TooManyEncryptedDataKeysError, NoDecryptableDataKeyError, KmsError,
   ConfigurationError, LimitExceededError,
 } from './core/errors';
+
+// The hierarchical keyring: branch keys in a table, a fresh data key per message.
+export {
+  BranchKeyStoreClient, type BranchKeyStoreClientOptions, type BranchKeyTable, type BranchKeyKms, type CreateBranchKeyInput,
+  type BranchKeyMaterials, type BeaconKeyMaterials,
+} from './hierarchy/branch-key-store-client';
+export { BranchKeyCache, type BranchKeyCacheOptions, type BranchKeyCacheStats } from './hierarchy/branch-key-cache';
+export {
+  HierarchicalKeyProvider, branchKeyIdFromContext, type HierarchicalKeyProviderOptions, type BranchKeyIdSupplier,
+} from './hierarchy/hierarchical-key-provider';
+export { InMemoryBranchKeyTable } from './hierarchy/in-memory-branch-key-table';

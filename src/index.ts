@@ -13,3 +13,4 @@ export * from './replica-key';
 export type { AutoScalingAccessOptions } from './services/auto-scaling';
 export * from './guardrails';
 export * from './organization-guardrails';
+export * from './branch-key-store';

@@ -26,6 +26,10 @@ describe('lambda entry points', () => {
     expect(sdkImportsOf('aws.ts')).toEqual(['@aws-sdk/client-kms']);
   });
 
+  test('cdk-secure-key/lambda/aws-branch-key-store reaches the DynamoDB client only', () => {
+    expect(sdkImportsOf('aws-branch-key-store.ts')).toEqual(['@aws-sdk/client-dynamodb']);
+  });
+
   test('cdk-secure-key/lambda/aws-usage-report reaches the CloudTrail client only', () => {
     expect(sdkImportsOf('aws-usage-report.ts')).toEqual(['@aws-sdk/client-cloudtrail']);
   });

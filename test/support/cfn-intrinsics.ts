@@ -23,6 +23,9 @@ const PSEUDO: Record<string, (env: IntrinsicEnv) => string> = {
   'AWS::NoValue': () => '',
 };
 
+/** Resource types whose `Ref` CloudFormation answers with the ARN. */
+const REF_IS_ARN = ['AWS::SNS::Topic'];
+
 export function arnOf(logicalId: string, env: IntrinsicEnv): string {
   const type = env.resources[logicalId]?.Type;
   switch (type) {
@@ -31,6 +34,7 @@ export function arnOf(logicalId: string, env: IntrinsicEnv): string {
     case 'AWS::KMS::Key': return `arn:${env.partition}:kms:${env.region}:${env.account}:key/${logicalId}`;
     case 'AWS::S3::Bucket': return `arn:${env.partition}:s3:::${logicalId.toLowerCase()}`;
     case 'AWS::Logs::LogGroup': return `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:${logicalId}:*`;
+    case 'AWS::SNS::Topic': return `arn:${env.partition}:sns:${env.region}:${env.account}:${logicalId}`;
     default: return `arn:${env.partition}:placeholder:${env.region}:${env.account}:${logicalId}`;
   }
 }
@@ -46,7 +50,9 @@ export function resolveIntrinsics(value: unknown, env: IntrinsicEnv): unknown {
     switch (k) {
       case 'Ref': {
         const name = arg as string;
-        return PSEUDO[name] ? PSEUDO[name](env) : name;
+        if (PSEUDO[name]) return PSEUDO[name](env);
+        // Resources whose Ref is their ARN.
+        return REF_IS_ARN.includes(env.resources[name]?.Type ?? '') ? arnOf(name, env) : name;
       }
       case 'Fn::GetAtt': {
         const [id, attr] = Array.isArray(arg) ? (arg as string[]) : (arg as string).split('.');

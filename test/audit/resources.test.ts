@@ -11,6 +11,9 @@ import { resolveKey } from '../support/access-report';
 import { authorize, Caller } from '../support/kms-access';
 import { ACCOUNT, newStack, REGION } from '../support/secure-key-fixtures';
 
+/** A topic's Ref, as the resolved template shows it: its ARN (test/support/cfn-intrinsics.ts). */
+const snsTopicArn = (logicalId: string): string => `arn:aws:sns:us-east-1:111111111111:${logicalId}`;
+
 const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${TRAIL_NAME}`;
 const service = (name: string): Caller => ({ label: name, service: name, account: ACCOUNT, iamStatements: [] });
 
@@ -243,7 +246,7 @@ describe('alarms, event rule and topic', () => {
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [topic.id],
+      AlarmActions: [snsTopicArn(topic.id)],
     });
     expect(audit.alarms).toHaveLength(1);
   });
@@ -260,7 +263,7 @@ describe('alarms, event rule and topic', () => {
       'DeleteImportedKeyMaterial', 'ReplicateKey', 'UpdatePrimaryRegion', 'DisableKeyRotation']) {
       expect(SENSITIVE_KEY_EVENTS).toContain(name);
     }
-    expect(rule.props.Targets).toEqual([{ Arn: topic.id, Id: 'Target0' }]);
+    expect(rule.props.Targets).toEqual([{ Arn: snsTopicArn(topic.id), Id: 'Target0' }]);
   });
 
   test('topic: encrypted with the audit key, TLS only, CloudWatch alarms and the rule may publish, one e-mail subscriber', () => {
@@ -269,13 +272,13 @@ describe('alarms, event rule and topic', () => {
     const [rule] = resourcesOfType(stack, 'AWS::Events::Rule');
     const [policy] = resourcesOfType(stack, 'AWS::SNS::TopicPolicy');
     expect((policy.props.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
-      { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: topic.id, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Resource: snsTopicArn(topic.id), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
       {
         Sid: 'CloudWatchAlarmsPublish',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
-        Resource: topic.id,
+        Resource: snsTopicArn(topic.id),
         Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
       },
       {
@@ -283,7 +286,7 @@ describe('alarms, event rule and topic', () => {
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
-        Resource: topic.id,
+        Resource: snsTopicArn(topic.id),
         Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:placeholder:${REGION}:${ACCOUNT}:${rule.id}` } },
       },
     ]);

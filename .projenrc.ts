@@ -122,7 +122,8 @@ project.package.addField('files', [
   'lib/**/*.js',
   'lib/**/*.d.ts',
   '.jsii',
-  'assets/envelope-function/index.js',
+  // index.js and the chunks it loads on first use (usage-report.js, credentials.js).
+  'assets/envelope-function/*.js',
   'assets/envelope-local-kms/index.js',
   'assets/cli/index.js',
   'API.md',

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
 
-const BUDGET = { packedBytes: 1.25 * 1024 * 1024, unpackedBytes: 4.5 * 1024 * 1024, files: 200 };
+const BUDGET = { packedBytes: 2 * 1024 * 1024, unpackedBytes: 7 * 1024 * 1024, files: 350 };
 
 /** What may ship, written independently of package.json so that a change to `files` has to pass here. */
 const ALLOWED = [
@@ -27,7 +27,7 @@ const ALLOWED = [
   /^API\.md$/,
   /^\.jsii$/,
   /^lib\/.+\.(js|d\.ts)$/,
-  /^assets\/envelope-function\/index\.js$/,
+  /^assets\/envelope-function\/[^/]+\.js$/,
   /^assets\/envelope-local-kms\/index\.js$/,
   /^assets\/cli\/index\.js$/,
   /^docs\/[^/]+\.(md|svg)$/,
@@ -38,7 +38,9 @@ const REQUIRED = [
   'package.json', 'README.md', 'LICENSE', '.jsii',
   'lib/index.js', 'lib/index.d.ts',
   'lib/lambda/index.js', 'lib/lambda/index.d.ts', 'lib/lambda/aws.js', 'lib/lambda/aws.d.ts',
-  'assets/envelope-function/index.js', 'assets/envelope-local-kms/index.js', 'assets/cli/index.js',
+  'lib/lambda/aws-usage-report.js', 'lib/lambda/aws-usage-report.d.ts', 'lib/lambda/aws-branch-key-store.js', 'lib/lambda/aws-branch-key-store.d.ts',
+  'assets/envelope-function/index.js', 'assets/envelope-function/usage-report.js', 'assets/envelope-function/credentials.js',
+  'assets/envelope-local-kms/index.js', 'assets/cli/index.js',
 ];
 
 interface Packed { size: number; unpackedSize: number; entryCount: number; files: Array<{ path: string }> }
@@ -101,7 +103,8 @@ describe('npm pack ships an allow-list', () => {
       const files = p.files.map((f) => f.path);
       expect(files.filter((f) => !allowed(f))).toEqual([]);
       expect(REQUIRED.filter((f) => !files.includes(f))).toEqual([]);
-      expect(files.filter((f) => /(^|\/)(cdk\.out|coverage|\.local-kms|test|bench|src)\//.test(f) || f.endsWith('.meta.json'))).toEqual([]);
+      // lib/src/ is the policy engine as lambda/ imports it (compiled beside lib/lambda), not the TypeScript sources.
+      expect(files.filter((f) => /(^|\/)(cdk\.out|coverage|\.local-kms|test|bench)\/|^src\//.test(f) || f.endsWith('.meta.json'))).toEqual([]);
       expect(p.size).toBeLessThanOrEqual(BUDGET.packedBytes);
       expect(p.unpackedSize).toBeLessThanOrEqual(BUDGET.unpackedBytes);
       expect(p.entryCount).toBeLessThanOrEqual(BUDGET.files);

@@ -6,9 +6,9 @@
 import { loadConfig } from './config';
 import type { EnvelopeHandlerDependencies } from './create-handler';
 import { localCloudTrail } from './local-cloudtrail';
-import type { CloudTrailLookupClient } from '../usage-report/lookup';
 import { ConfigurationError } from '../core/errors';
 import { parseKmsArn } from '../providers/mrk';
+import type { CloudTrailLookupClient } from '../usage-report/lookup';
 
 /**
  * Variables the entry point reads besides the function's configuration (which `loadConfig`

@@ -79,11 +79,11 @@ describe('KP13 no deletion protection', () => {
 });
 
 describe('the pack and SecureKey', () => {
-  function packFindings(props: SecureKeyProps, requireDeletionProtection: boolean, extra?: (stack: Stack, key: SecureKey) => void): string[] {
+  function packFindings(props: SecureKeyProps, requireDeletionProtection: boolean, extra?: (stack: Stack, secureKey: SecureKey) => void): string[] {
     const stack = newStack();
     const admin = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
-    const key = new SecureKey(stack, 'Key', { administrators: [admin], ...props });
-    extra?.(stack, key);
+    const secureKey = new SecureKey(stack, 'Key', { administrators: [admin], ...props });
+    extra?.(stack, secureKey);
     Template.fromStack(stack);
     return new KeyPolicyChecks(undefined, { requireDeletionProtection }).validateScope(stack).violations.map((v) => v.ruleName);
   }
@@ -95,7 +95,7 @@ describe('the pack and SecureKey', () => {
   });
 
   test('KP11: a partner grant needs the organization perimeter', () => {
-    const partner = (_s: Stack, key: SecureKey) => key.grantDecrypt(new iam.ArnPrincipal('arn:aws:iam::222222222222:role/Partner'));
+    const partner = (_s: Stack, secureKey: SecureKey) => secureKey.grantDecrypt(new iam.ArnPrincipal('arn:aws:iam::222222222222:role/Partner'));
     expect(packFindings({}, false, partner)).toEqual([expect.stringMatching(/^KeyPolicy-KP11\[Hash:[0-9a-f]{8}\]$/)]);
     expect(packFindings({ organizationPerimeter: { organizationId: 'o-a1b2c3d4e5' } }, false, partner)).toEqual([]);
   });

@@ -298,7 +298,7 @@ describe('opinions enforced at synth', () => {
       sid: 'Delivery', principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')], actions: ['kms:GenerateDataKey'], resources: ['*'],
     }));
     expect(synthErrors(stack)[0]).toContain(
-      "SecureKey Stack/Key: key policy statement 1 (Sid:Delivery) allows the service principal delivery.logs.amazonaws.com without a condition "
+      'SecureKey Stack/Key: key policy statement 1 (Sid:Delivery) allows the service principal delivery.logs.amazonaws.com without a condition '
       + 'that limits it to your resources, so any AWS customer\'s resource of that service could use the key (confused deputy). '
       + 'Add an aws:SourceAccount or aws:SourceArn condition (or kms:ViaService, kms:CallerAccount, kms:EncryptionContext:<key>; StringEquals/ArnLike with exact values, no IfExists), '
       + 'for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',

@@ -19,6 +19,7 @@ const OPTIONS: OptionSpec = {
   'via-service': { type: 'string' },
   'source-arn': { type: 'string' },
   'source-account': { type: 'string' },
+  'organization-id': { type: 'string' },
   'json': { type: 'boolean' },
 };
 
@@ -50,13 +51,15 @@ export function canAnswer(dir: string, q: {
   viaService?: string;
   sourceArn?: string;
   sourceAccount?: string;
+  /** The organization the app's principals belong to (`aws:PrincipalOrgID`). */
+  organizationId?: string;
 }): CanAnswer {
   if (!statSync(resolve(dir), { throwIfNoEntry: false })?.isDirectory()) {
     throw new CliError(EXIT.IO, `cannot read cloud assembly ${dir}: not a directory; synthesize the app first (cdk synth) or name its output directory`);
   }
   let answer: CanAnswer;
   try {
-    const loaded = LocalKms.fromCloudAssembly(dir);
+    const loaded = LocalKms.fromCloudAssembly(dir, q.organizationId !== undefined ? { organizationId: q.organizationId } : {});
     const key = loaded.keyOf(q.key);
     const kms = loaded.forRegion(key.region, key.account).as(q.principal, {
       viaService: viaServiceName(q.viaService, key.region), sourceArn: q.sourceArn, sourceAccount: q.sourceAccount,
@@ -105,6 +108,7 @@ export async function canCommand(argv: readonly string[], help: (topic: string) 
     viaService: str(values, 'via-service'),
     sourceArn: str(values, 'source-arn'),
     sourceAccount: str(values, 'source-account'),
+    organizationId: str(values, 'organization-id'),
   });
   process.stdout.write(`${flag(values, 'json') ? JSON.stringify(answer, null, 2) : canText(answer)}\n`);
   return answer.allowed ? EXIT.OK : EXIT.DENIED;

@@ -228,11 +228,12 @@ Options:
   --via-service NAME      the call comes through this service (kms:ViaService): s3, or s3.eu-west-1.amazonaws.com
   --source-arn ARN        aws:SourceArn of the request
   --source-account ID     aws:SourceAccount of the request
+  --organization-id ID    the app's principals belong to this AWS Organization (aws:PrincipalOrgID)
   --json                  print the decision as JSON
   -h, --help              this help
 
 Examples:
-  cdk-secure-key can cdk.out -p SecureKeyExample/AppRole -a kms:Decrypt -k SecureKeyExample/DataKey
+  cdk-secure-key can cdk.out -p SecureKeyExample/AppRole -a kms:Decrypt -k SecureKeyExample/DataKey --organization-id o-a1b2c3d4e5
   cdk-secure-key can cdk.out -p Prod/AdminRole -a Decrypt -k alias/orders || echo "admin cannot decrypt: good"
   cdk-secure-key can cdk.out -p Prod/AppRole -a GenerateDataKey -k Prod/Key --via-service s3 -c tenant=acme
 

@@ -18,6 +18,8 @@ import { EnvelopeFunction, SecureKey } from '../src';
 
 export const EXAMPLE_LOG_GROUP_NAME = '/secure-key-example/app';
 export const EXAMPLE_SECURITY_EMAIL = 'security@example.com';
+/** The example's AWS Organization (a placeholder ID): the data key's organization perimeter. */
+export const EXAMPLE_ORGANIZATION_ID = 'o-a1b2c3d4e5';
 
 export class SecureKeyExampleStack extends Stack {
   public readonly key: SecureKey;
@@ -47,6 +49,10 @@ export class SecureKeyExampleStack extends Stack {
       // CloudTrail audit: a trail, an alarm on DisableKey/ScheduleKeyDeletion of this key and a rule on its
       // sensitive events, all to a topic encrypted with a separate audit key.
       audit: { alarmEmails: [EXAMPLE_SECURITY_EMAIL] },
+      // Guardrails (docs/guardrails.md): nobody outside the organization may use or manage the key, and
+      // nobody may schedule its deletion or disable it without first changing the key policy.
+      organizationPerimeter: { organizationId: EXAMPLE_ORGANIZATION_ID },
+      deletionProtection: {},
     });
     // The log group has a fixed name: a generated one would make the key policy depend on the log group
     // and the log group on the key.

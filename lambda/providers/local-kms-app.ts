@@ -78,6 +78,12 @@ export interface LocalKmsAppOptions {
   readonly defaultAccount?: string;
   /** Region of environment-agnostic stacks. @default 'us-east-1' */
   readonly defaultRegion?: string;
+  /**
+   * The AWS Organization the app's accounts belong to: every role and user of the app calls with
+   * `aws:PrincipalOrgID` set to it, as AWS sets it for principals of an organization's accounts (keys
+   * with an organization perimeter deny callers without it). @default - no organization
+   */
+  readonly organizationId?: string;
 }
 
 type Resources = Record<string, { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
@@ -280,6 +286,7 @@ export function appFromTemplates(sources: readonly LocalKmsTemplateSource[], opt
           arn: `arn:aws:iam::${st.account}:${kind}/${name}`,
           account: st.account,
           iamStatements: [...inline, ...fromManaged, ...(policiesOf.get(`${st.account}/${kind}/${name}`) ?? [])],
+          ...(options.organizationId !== undefined ? { context: { 'aws:PrincipalOrgID': options.organizationId } } : {}),
         });
       } else if (r.Type === KEY || r.Type === REPLICA) {
         const props = resolved(st, r.Properties ?? {}) as Record<string, unknown>;

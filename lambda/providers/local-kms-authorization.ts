@@ -24,6 +24,11 @@ export interface LocalKmsPrincipal {
   readonly iamStatements: readonly unknown[];
   /** The construct path the principal was loaded from, when it came from an app. */
   readonly path?: string;
+  /**
+   * Condition keys AWS sets for every request of this principal, such as `aws:PrincipalOrgID` for a
+   * principal of an AWS Organization. @default - none
+   */
+  readonly context?: Readonly<Record<string, string | string[]>>;
 }
 
 /** What a caller says about how it calls: through an AWS service, and on behalf of which resource. */

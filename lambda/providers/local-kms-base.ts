@@ -212,7 +212,14 @@ export abstract class LocalKmsBase {
       encryptionContext,
       ...origin,
       ...(origin.viaService !== undefined && action === 'kms:CreateGrant' ? { grantIsForAwsResource: true } : {}),
-      context: { ...this.keyConditionContext(key), ...declared, ...conditionContext },
+      // AWS sets aws:PrincipalIsAWSService on every request; the principal's own keys (its organization) next.
+      context: {
+        ...this.keyConditionContext(key),
+        'aws:PrincipalIsAWSService': String(this.principal.service !== undefined),
+        ...this.principal.context,
+        ...declared,
+        ...conditionContext,
+      },
     });
     if (decision.allowed || decision.decision === 'explicit-deny') return { decision };
     const grant = grantFor(this.store.grantsOfKey(key.region, key.keyId), this.principal.arn, action.replace(/^kms:/, ''), encryptionContext);

@@ -53,7 +53,11 @@ describe('KeyAccessReport', () => {
     expect(logs.cells[1]).toEqual({
       operation: 'Decrypt',
       access: 'conditional',
-      conditions: [expect.stringMatching(/^kms:EncryptionContext:aws:logs:arn ArnLike \[arn:\$\{AWS::Partition\}:logs:/)],
+      conditions: [
+        expect.stringMatching(/^kms:EncryptionContext:aws:logs:arn ArnLike \[arn:\$\{AWS::Partition\}:logs:/),
+        // The example key's organization perimeter, shown as the report shows any conditional Deny.
+        'unless aws:PrincipalOrgID StringNotEqualsIfExists o-a1b2c3d4e5 and aws:PrincipalIsAWSService BoolIfExists false',
+      ],
     });
   });
 

@@ -66,8 +66,10 @@ describe('analyzeTemplate', () => {
     expect(key.report.key).toBe('DataKey');
     const appRole = stack.getLogicalId(stack.appRole.node.defaultChild as never);
     const adminRole = stack.getLogicalId(stack.adminRole.node.defaultChild as never);
-    expect(row(analysis, appRole)).toMatchObject({ Decrypt: 'allowed', Encrypt: 'allowed', PutKeyPolicy: 'none', CreateGrant: 'none' });
-    expect(row(analysis, adminRole)).toMatchObject({ Decrypt: 'none', Encrypt: 'none', PutKeyPolicy: 'allowed', ScheduleKeyDeletion: 'allowed' });
+    // 'conditional': the example key's organization perimeter (unless aws:PrincipalOrgID ...); deletion
+    // protection denies ScheduleKeyDeletion to everyone.
+    expect(row(analysis, appRole)).toMatchObject({ Decrypt: 'conditional', Encrypt: 'conditional', PutKeyPolicy: 'none', CreateGrant: 'none' });
+    expect(row(analysis, adminRole)).toMatchObject({ Decrypt: 'none', Encrypt: 'none', PutKeyPolicy: 'conditional' });
     expect(row(analysis, 'IAM principals of account 111111111111 (this account)')).toMatchObject({ Decrypt: 'none', PutKeyPolicy: 'iam' });
     expect(key.markdown).toContain('| logs.us-east-1.amazonaws.com | if [');
   });

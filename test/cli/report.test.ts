@@ -81,7 +81,7 @@ test('the example app: its SecureKey has no findings (exit 0); the Markdown show
   // The data key and its audit key; the multi-Region primary and its two replicas; the consumer stack has none.
   expect(text).toContain('5 key(s) in 5 stack(s); 0 error(s), 0 warning(s).');
   expect(text).toContain('## Stack SecureKeyExample');
-  expect(text).toMatch(/\n\| AppRole\w+ \| yes \| yes \| yes \|/);
+  expect(text).toMatch(/\n\| AppRole\w+ \| if \[(\d+)\] \| if \[\1\] \| if \[\1\] \|/);
   expect(text).toMatch(/\n\| KeyAdminRole\w+ \| no \| no \| no \|/);
   expect(md.stderr).toContain('5 KMS key(s) in 5 stack(s): 0 error finding(s), 0 warning(s)');
   // The README's copy of this output stays true.

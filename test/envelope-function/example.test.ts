@@ -1,8 +1,11 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { logicalId } from './fixtures';
-import { buildExampleApp } from '../../examples/app';
+import { buildExampleApp, EXAMPLE_ORGANIZATION_ID } from '../../examples/app';
 import { resolveKey } from '../support/access-report';
 import { authorize } from '../support/kms-access';
+
+/** The example key has an organization perimeter: the app's principals call from inside the organization. */
+const IN_ORGANIZATION = { 'aws:PrincipalOrgID': EXAMPLE_ORGANIZATION_ID };
 
 describe('example app: the envelope function', () => {
   const { stack } = buildExampleApp();
@@ -18,9 +21,9 @@ describe('example app: the envelope function', () => {
   test('the function role uses the example key only with the declared context keys', () => {
     const r = resolveKey(stack.key);
     const fn = r.roleCaller('envelope', stack.envelope.role);
-    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:GenerateDataKey', encryptionContext: { tenant: 'acme', purpose: 'orders' } })).toBe('allowed');
-    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:Decrypt', encryptionContext: { tenant: 'acme', secret: 'x' } })).toBe('denied');
-    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:Encrypt', encryptionContext: { tenant: 'acme' } })).toBe('denied');
+    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:GenerateDataKey', encryptionContext: { tenant: 'acme', purpose: 'orders' }, context: IN_ORGANIZATION })).toBe('allowed');
+    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:Decrypt', encryptionContext: { tenant: 'acme', secret: 'x' }, context: IN_ORGANIZATION })).toBe('denied');
+    expect(authorize(r.keyPolicy, r.keyArn, fn, { action: 'kms:Encrypt', encryptionContext: { tenant: 'acme' }, context: IN_ORGANIZATION })).toBe('denied');
   });
 
   test('an hourly audit expecting the app role', () => {

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { canAnswer, canCommand } from '../../cli/can';
 import { EXIT } from '../../cli/errors';
-import { buildExampleApp } from '../../examples/app';
+import { buildExampleApp, EXAMPLE_ORGANIZATION_ID } from '../../examples/app';
 import { LocalKms } from '../../lambda/providers/local-kms';
 import { authorize } from '../../src/private/policy/engine/authorize';
 import { removePrivateBuild, runCli } from '../cli/support';
@@ -33,7 +33,8 @@ const outcomes = new Map<string, 'yes' | 'no'>();
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-kms-example-'));
   buildExampleApp(dir).app.synth();
-  kms = LocalKms.fromCloudAssembly(dir);
+  // The example key has an organization perimeter: the app's principals are in its organization.
+  kms = LocalKms.fromCloudAssembly(dir, { organizationId: EXAMPLE_ORGANIZATION_ID });
   for (const key of kms.app!.keys) {
     const here = kms.forRegion(key.region, key.account);
     // Ciphertext to decrypt, made without enforcement on the same store.
@@ -77,6 +78,7 @@ test('every call\'s outcome equals the policy engine\'s decision for the same re
           keyArn: key.arn,
           keyAccount: key.account,
           encryptionContext: action === 'kms:DescribeKey' || action === 'kms:GetKeyPolicy' || action === 'kms:ListGrants' ? undefined : CONTEXT,
+          context: { 'aws:PrincipalIsAWSService': 'false', ...p.context },
         });
         const got = outcomes.get(`${key.path} ${p.path} ${action}`);
         if (got !== (d.allowed ? 'yes' : 'no')) mismatches.push(`${p.path} ${action} ${key.path}: LocalKms ${got}, engine ${d.allowed ? 'yes' : 'no'}`);
@@ -116,7 +118,9 @@ test('the audit key is nobody\'s to use among the app\'s roles', () => {
 
 describe('cdk-secure-key can', () => {
   test('allowed, with the deciding key policy statement', () => {
-    const a = canAnswer(dir, { principal: 'SecureKeyExample/AppRole', action: 'Decrypt', key: 'alias/secure-key-example/data', encryptionContext: CONTEXT });
+    const a = canAnswer(dir, {
+      principal: 'SecureKeyExample/AppRole', action: 'Decrypt', key: 'alias/secure-key-example/data', encryptionContext: CONTEXT, organizationId: EXAMPLE_ORGANIZATION_ID,
+    });
     expect(a).toMatchObject({ allowed: true, decision: 'allowed', action: 'kms:Decrypt', principal: kms.principalOf('SecureKeyExample/AppRole').arn });
     expect(a.allowedBy).toEqual(expect.arrayContaining([expect.objectContaining({ policy: 'key', id: 'Sid:KeyUsers' })]));
   });
@@ -125,8 +129,9 @@ describe('cdk-secure-key can', () => {
     const out: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
     try {
-      const denied = await canCommand([dir, '--principal', 'SecureKeyExample/KeyAdminRole', '--action', 'kms:Decrypt', '--key', 'SecureKeyExample/DataKey'], () => 0);
-      const allowed = await canCommand([dir, '-p', 'SecureKeyExample/AppRole', '-a', 'kms:GenerateDataKey', '-k', 'SecureKeyExample/DataKey', '--json'], () => 0);
+      const org = ['--organization-id', EXAMPLE_ORGANIZATION_ID];
+      const denied = await canCommand([dir, '--principal', 'SecureKeyExample/KeyAdminRole', '--action', 'kms:Decrypt', '--key', 'SecureKeyExample/DataKey', ...org], () => 0);
+      const allowed = await canCommand([dir, '-p', 'SecureKeyExample/AppRole', '-a', 'kms:GenerateDataKey', '-k', 'SecureKeyExample/DataKey', '--json', ...org], () => 0);
       expect([denied, allowed]).toEqual([EXIT.DENIED, EXIT.OK]);
     } finally {
       spy.mockRestore();
@@ -136,7 +141,7 @@ describe('cdk-secure-key can', () => {
   });
 
   test('the bundled command answers with the documented exit codes and needs nothing but the assembly', async () => {
-    const args = ['can', dir, '-k', 'SecureKeyExample/DataKey', '-a', 'kms:Decrypt', '-c', 'purpose=example'];
+    const args = ['can', dir, '-k', 'SecureKeyExample/DataKey', '-a', 'kms:Decrypt', '-c', 'purpose=example', '--organization-id', EXAMPLE_ORGANIZATION_ID];
     const yes = await runCli([...args, '-p', 'SecureKeyExample/AppRole'], { cwd: dir });
     const no = await runCli([...args, '-p', 'SecureKeyExample/KeyAdminRole'], { cwd: dir });
     const typo = await runCli([...args, '-p', 'SecureKeyExample/AppRol'], { cwd: dir });

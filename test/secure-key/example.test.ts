@@ -4,11 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { buildExampleApp, EXAMPLE_LOG_GROUP_NAME } from '../../examples/app';
+import { buildExampleApp, EXAMPLE_LOG_GROUP_NAME, EXAMPLE_ORGANIZATION_ID } from '../../examples/app';
 import { SecureKey } from '../../src';
 import { resolveKey } from '../support/access-report';
 import { authorize } from '../support/kms-access';
 import { newStack, roles } from '../support/secure-key-fixtures';
+
+/** The example key has an organization perimeter: the app's principals call from inside the organization. */
+const IN_ORGANIZATION = { 'aws:PrincipalOrgID': EXAMPLE_ORGANIZATION_ID };
 
 describe('example app', () => {
   const { stack } = buildExampleApp();
@@ -30,8 +33,8 @@ describe('example app', () => {
     const app = r.roleCaller('app', stack.appRole);
     const admin = r.roleCaller('admin', stack.adminRole);
     for (const a of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) {
-      expect(authorize(r.keyPolicy, r.keyArn, app, { action: a, viaService: 's3.us-east-1.amazonaws.com' })).toBe('allowed');
-      expect(authorize(r.keyPolicy, r.keyArn, admin, { action: a })).toBe('denied');
+      expect(authorize(r.keyPolicy, r.keyArn, app, { action: a, viaService: 's3.us-east-1.amazonaws.com', context: IN_ORGANIZATION })).toBe('allowed');
+      expect(authorize(r.keyPolicy, r.keyArn, admin, { action: a, context: IN_ORGANIZATION })).toBe('denied');
     }
     const logs = { label: 'logs', service: 'logs.us-east-1.amazonaws.com', account: r.account, iamStatements: [] };
     expect(authorize(r.keyPolicy, r.keyArn, logs, {

@@ -68,7 +68,8 @@ export function authorize(keyPolicy: PolicyJson, keyArn: string, caller: Caller,
     grantIsForAwsResource: req.grantIsForAwsResource,
     sourceArn: req.sourceArn,
     sourceAccount: req.sourceAccount,
-    context: req.context,
+    // AWS sets aws:PrincipalIsAWSService on every request.
+    context: { 'aws:PrincipalIsAWSService': String(caller.service !== undefined), ...req.context },
   });
   return d.allowed ? 'allowed' : 'denied';
 }

@@ -1,240 +1,22 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Duration, Fn, Names, Size, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { EnvelopeFunctionProps } from './envelope-function-props';
+import { envelopeCode, functionEnvironment } from './private/envelope-environment';
 import { EnvelopeSettings, resolveEnvelopeSettings } from './private/envelope-props';
 import {
-  ENVELOPE_ENVIRONMENT_VARIABLES as ENV, ENVELOPE_KEY_ACTIONS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
+  ENVELOPE_KEY_ACTIONS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
   SIGNED_SUITE_CONTEXT_KEY, USAGE_REPORT_ACTIONS, USAGE_REPORT_FINDING_DESCRIPTIONS, USAGE_REPORT_FINDING_PATTERNS, UsageReportFinding,
 } from './private/envelope-settings';
-import { constructError, SecureKeyConfigError } from './private/validation';
+import { constructError } from './private/validation';
 import type { SecureKey } from './secure-key';
 
-/** The algorithm suite of new messages (AWS Encryption SDK message format v2, committing suites only). */
-export enum EnvelopeAlgorithmSuite {
-  /** 0x0478: AES-256-GCM, HKDF-SHA512, key commitment. Fast; the default. */
-  AES_256_GCM_HKDF_SHA512_COMMIT_KEY = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY',
-  /**
-   * 0x0578: the same plus an ECDSA P-384 signature, so readers who can decrypt cannot forge
-   * messages. Much slower for small messages.
-   */
-  AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 = 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384',
-}
-
-/** Properties of an EnvelopeFunction. */
-export interface EnvelopeFunctionProps {
-  /**
-   * The key the function encrypts and decrypts with. The function's role is written into its key
-   * policy with exactly the actions it needs, and the key encrypts the function's log group.
-   */
-  readonly key: SecureKey;
-
-  /**
-   * Algorithm suite of new messages. Decryption accepts both suites.
-   *
-   * @default EnvelopeAlgorithmSuite.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
-   */
-  readonly suite?: EnvelopeAlgorithmSuite;
-
-  /**
-   * Plaintext per frame of new messages (whole bytes, 1 byte to 4 GiB - 1).
-   *
-   * @default Size.kibibytes(256)
-   */
-  readonly frameLength?: Size;
-
-  /**
-   * Messages with more encrypted data keys than this are refused before any KMS call (1 to 65535).
-   *
-   * @default 10
-   */
-  readonly maxEncryptedDataKeys?: number;
-
-  /**
-   * Data keys the function's cache holds (0 to 100000); 0 turns caching off, so every message costs
-   * one KMS call.
-   *
-   * @default 100
-   */
-  readonly cacheCapacity?: number;
-
-  /**
-   * How long a cached data key may be used after KMS produced it (whole seconds, 1 second to 1 day).
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly cacheMaxAge?: Duration;
-
-  /**
-   * Messages one cached data key may encrypt (1 to 2^32).
-   *
-   * @default 1000
-   */
-  readonly cacheMaxMessagesEncrypted?: number;
-
-  /**
-   * Plaintext one cached data key may encrypt in total (whole bytes, at least 1 byte).
-   *
-   * @default Size.gibibytes(1)
-   */
-  readonly cacheMaxBytesEncrypted?: Size;
-
-  /**
-   * Allow only these encryption-context keys in the function's KMS requests: its role may call KMS
-   * only when every key of the request's encryption context is one of these (plus
-   * `aws-crypto-public-key`, which the message format adds for the signed suite) and at least one of
-   * them is present. Requests with no encryption context are refused.
-   *
-   * @default - any encryption context, including none
-   */
-  readonly encryptionContextKeys?: string[];
-
-  /**
-   * Turn on the `reEncrypt` operation: re-wrap a message's data key under another key without
-   * touching its body. The role gets `kms:ReEncryptFrom` on `key` and `kms:ReEncryptTo` on each
-   * destination key.
-   *
-   * @default - true when `reEncryptDestinationKeys` is given, false otherwise
-   */
-  readonly enableReEncrypt?: boolean;
-
-  /**
-   * The keys `reEncrypt` may re-wrap data keys under. They must be keys (not aliases). A SecureKey or a
-   * `kms.Key` of this app gets the role in its key policy; an imported key must allow it in its own
-   * key policy.
-   *
-   * @default - `key` itself, when `enableReEncrypt` is true (re-wrapping under the current key material)
-   */
-  readonly reEncryptDestinationKeys?: kms.IKey[];
-
-  /**
-   * Turn on the `usageReport` operation (who used the key, from CloudTrail's LookupEvents). Adds
-   * `cloudtrail:LookupEvents` to the role.
-   *
-   * @default - true when `usageReportSchedule` is given, false otherwise
-   */
-  readonly enableUsageReport?: boolean;
-
-  /**
-   * Run the usage report on this schedule (an EventBridge rule invokes the function). Its findings
-   * are a log line in the function's log group; metric filters count reports with unexpected
-   * principals, reports that could not read everything and failed reports.
-   *
-   * @default - no scheduled usage report
-   */
-  readonly usageReportSchedule?: events.Schedule;
-
-  /**
-   * The principals expected to use the key: role, user or root ARNs, service principals
-   * (`s3.amazonaws.com`) or account IDs. Any other caller is reported as unexpected.
-   *
-   * @default - no principal is flagged
-   */
-  readonly usageReportExpectedPrincipals?: string[];
-
-  /**
-   * The window each scheduled usage report reads (whole minutes, up to 90 days).
-   *
-   * @default - the schedule's rate for `Schedule.rate(...)`, otherwise 60 minutes
-   */
-  readonly usageReportLookback?: Duration;
-
-  /**
-   * How long before the schedule time a scheduled usage report's window ends, since CloudTrail delivers
-   * events late (whole minutes, up to 1 day).
-   *
-   * @default Duration.minutes(15)
-   */
-  readonly usageReportDelay?: Duration;
-
-  /**
-   * LookupEvents pages (50 events each) a usage report reads at most (1 to 1000).
-   *
-   * @default 20
-   */
-  readonly usageReportMaxPages?: number;
-
-  /**
-   * Notify this topic when a usage report finds an unexpected principal, could not read the whole window,
-   * or failed (CloudWatch alarms on the metric filters). If the topic is encrypted, its key must let
-   * `cloudwatch.amazonaws.com` call `kms:GenerateDataKey` and `kms:Decrypt`.
-   *
-   * @default - no alarms; the metrics are still available (`metricUsageReportUnexpectedPrincipals()` and others)
-   */
-  readonly usageReportFindingsTopic?: sns.ITopic;
-
-  /**
-   * Memory of the function, in MiB (128 to 10240). More memory also means more CPU.
-   *
-   * @default 512
-   */
-  readonly memorySize?: number;
-
-  /**
-   * Timeout of one invocation (1 second to 15 minutes).
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly timeout?: Duration;
-
-  /**
-   * Concurrent executions reserved for (and limiting) the function.
-   *
-   * @default - no reservation: the function uses the account's unreserved concurrency
-   */
-  readonly reservedConcurrentExecutions?: number;
-
-  /**
-   * How long the function's logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Name of the function's log group. It must be known at synth (not a token): the key policy
-   * names it, and a generated name would make the key and the log group depend on each other.
-   *
-   * @default - `/securekey/envelope-function/` followed by a name unique to this construct
-   */
-  readonly logGroupName?: string;
-
-  /**
-   * Offer the `generateDataKey` operation, which returns a plaintext data key (and its encrypted
-   * copy) to the caller. Whoever may invoke the function can then encrypt locally, outside the
-   * function's logs and the data-key cache's limits. Decryption always stays inside the function.
-   *
-   * @default true
-   */
-  readonly enableGenerateDataKey?: boolean;
-
-  /** @deprecated use `enableUsageReport` */
-  readonly enableAudit?: boolean;
-  /** @deprecated use `usageReportSchedule` */
-  readonly auditSchedule?: events.Schedule;
-  /** @deprecated use `usageReportExpectedPrincipals` */
-  readonly auditExpectedPrincipals?: string[];
-  /** @deprecated use `usageReportLookback` */
-  readonly auditLookback?: Duration;
-  /** @deprecated use `usageReportDelay` */
-  readonly auditDelay?: Duration;
-  /** @deprecated use `usageReportMaxPages` */
-  readonly auditMaxPages?: number;
-  /** @deprecated use `usageReportFindingsTopic` */
-  readonly auditFindingsTopic?: sns.ITopic;
-}
-
-const ASSET_DIR = path.join(__dirname, '..', 'assets', 'envelope-function');
-const ASSET_ENTRY = 'index.js';
 const METRIC_NAMESPACE = 'SecureKey/EnvelopeFunction';
 const INVOKE_ACTIONS = ['lambda:InvokeFunction'];
 
@@ -513,32 +295,6 @@ export class EnvelopeFunction extends Construct {
   }
 }
 
-/** The handler's environment: the key, then each setting given (the handler's defaults fill the rest). */
-function functionEnvironment(props: EnvelopeFunctionProps, settings: EnvelopeSettings): Record<string, string> {
-  const environment: Record<string, string> = { [ENV.keyArn]: props.key.keyArn };
-  const set = (name: string, value: number | string | undefined): void => {
-    if (value !== undefined) environment[name] = String(value);
-  };
-  set(ENV.suite, props.suite);
-  set(ENV.frameLength, props.frameLength?.toBytes());
-  set(ENV.maxEncryptedDataKeys, props.maxEncryptedDataKeys);
-  set(ENV.cacheCapacity, props.cacheCapacity);
-  set(ENV.cacheMaxAgeSeconds, settings.cacheMaxAgeSeconds);
-  set(ENV.cacheMaxMessages, props.cacheMaxMessagesEncrypted);
-  set(ENV.cacheMaxBytes, props.cacheMaxBytesEncrypted?.toBytes());
-  if (!settings.generateDataKeyEnabled) set(ENV.generateDataKey, 'false');
-  if (settings.reEncryptTo.length > 0) set(ENV.reEncryptDestinationKeyArns, joinList(settings.reEncryptTo.map((k) => k.keyArn)));
-  const report = settings.usageReport;
-  if (report.enabled) {
-    const principals = report.expectedPrincipals ?? [];
-    if (principals.length > 0) set(ENV.usageReportExpectedPrincipals, joinList(principals));
-    set(ENV.usageReportLookbackMinutes, report.lookbackMinutes);
-    set(ENV.usageReportDelayMinutes, report.delayMinutes);
-    set(ENV.usageReportMaxPages, report.maxPages);
-  }
-  return environment;
-}
-
 /**
  * `kms:EncryptionContextKeys` conditions: every key of the request's context is allowed
  * (ForAllValues; the signed suite's `aws-crypto-public-key` included, since decrypt accepts both
@@ -551,20 +307,6 @@ function contextKeyConditions(keys: string[]): Record<string, Record<string, unk
     'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': allowed },
     'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': [...new Set(keys)].sort() },
   };
-}
-
-/** Comma-joined, with Fn::Join when a value is a token (an ARN of this app). */
-function joinList(values: string[]): string {
-  return values.some((v) => Token.isUnresolved(v)) ? Fn.join(',', values) : values.join(',');
-}
-
-/** The bundled handler; the bundle is built at build time, so synth needs no esbuild or Docker. */
-function envelopeCode(): lambda.Code {
-  if (!fs.existsSync(path.join(ASSET_DIR, ASSET_ENTRY))) {
-    throw new SecureKeyConfigError(`EnvelopeFunction: the bundled handler ${path.join(ASSET_DIR, ASSET_ENTRY)} is missing. Build it with \`npx projen bundle:envelope\` (node lambda/build-bundle.mjs); a published cdk-secure-key package contains it.`);
-  }
-  // index.js and the chunks it loads on first use (audit.js, credentials.js: lambda/build-bundle.mjs).
-  return lambda.Code.fromAsset(ASSET_DIR, { exclude: ['*', '!*.js'] });
 }
 
 function acknowledge(scope: IConstruct, ids: string[], reason: string): void {

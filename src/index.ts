@@ -4,6 +4,7 @@ import './private/peers';
 export * from './secure-key';
 export * from './key-grants';
 export type { KeyGrantOptions } from './key-policy';
+export * from './envelope-function-props';
 export * from './envelope-function';
 export * from './key-audit';
 export * from './checks/key-policy-checks';

@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENVELOPE_INTEGER_SETTINGS as LIMITS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from './envelope-settings';
 import { Described, PropChecker } from './validation';
-import type { EnvelopeFunctionProps } from '../envelope-function';
+import type { EnvelopeFunctionProps } from '../envelope-function-props';
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT = Duration.seconds(30);

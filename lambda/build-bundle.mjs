@@ -9,7 +9,9 @@
 //
 // Code off the encrypt/decrypt path goes into chunks beside index.js, loaded only when first needed,
 // so the envelope path neither carries nor parses it: `usage-report.js` (the usage-report glue with the
-// CloudTrail client, which the handler requires on the first usageReport request) and `credentials.js` (the AWS SDK's
+// CloudTrail client, which the handler requires on the first usageReport request), `branch-key-store.js` (the
+// hierarchical keyring with the DynamoDB client, which the handler requires at start-up only when a branch key
+// store is configured) and `credentials.js` (the AWS SDK's
 // SSO, ini-file, process and web-identity credential providers, which its default chain imports
 // dynamically only when no credentials are in the environment, never in Lambda). Each chunk is a
 // self-contained bundle, so a shared package can be present twice on disk; the bundle benchmark
@@ -54,6 +56,9 @@ const LAZY_CHUNKS = {
     { module: './lambda/handler/usage-report', names: '*' },
     { module: '@aws-sdk/client-cloudtrail', names: ['CloudTrailClient'] },
   ],
+  'branch-key-store.js': [
+    { module: './lambda/handler/branch-key-store', names: '*' },
+  ],
   'credentials.js': [
     { module: '@aws-sdk/credential-provider-sso', names: ['fromSSO'] },
     { module: '@aws-sdk/credential-provider-ini', names: ['fromIni'] },
@@ -61,7 +66,11 @@ const LAZY_CHUNKS = {
     { module: '@aws-sdk/credential-provider-web-identity', names: ['fromTokenFile'] },
   ],
 };
-const USAGE_REPORT_GLUE = join(root, 'lambda', 'handler', 'usage-report.ts');
+/** Glue modules of the handler that are chunks of their own, by path without extension. */
+const GLUE_CHUNKS = new Map([
+  [join(root, 'lambda', 'handler', 'usage-report'), './usage-report.js'],
+  [join(root, 'lambda', 'handler', 'branch-key-store'), './branch-key-store.js'],
+]);
 const chunkOf = new Map(Object.entries(LAZY_CHUNKS).flatMap(([file, mods]) => mods.map((m) => [m.module, file])));
 
 /**
@@ -71,11 +80,11 @@ const chunkOf = new Map(Object.entries(LAZY_CHUNKS).flatMap(([file, mods]) => mo
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
-    b.onResolve({ filter: /^(@aws-sdk\/(client-cloudtrail|credential-provider-(sso|ini|process|web-identity))|\.{1,2}\/.*usage-report)$/ }, (a) => {
+    b.onResolve({ filter: /^(@aws-sdk\/(client-cloudtrail|credential-provider-(sso|ini|process|web-identity))|\.{1,2}\/.*(usage-report|branch-key-store))$/ }, (a) => {
       if (a.kind !== 'require-call' && a.kind !== 'dynamic-import') return undefined;
       if (chunkOf.has(a.path)) return { path: `./${chunkOf.get(a.path)}`, external: true };
-      const target = resolve(a.resolveDir, a.path);
-      return target === USAGE_REPORT_GLUE.replace(/\.ts$/, '') ? { path: './usage-report.js', external: true } : undefined;
+      const chunk = GLUE_CHUNKS.get(resolve(a.resolveDir, a.path));
+      return chunk === undefined ? undefined : { path: chunk, external: true };
     });
   },
 };

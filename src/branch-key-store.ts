@@ -63,6 +63,28 @@ export interface BranchKeyStoreProps {
 const LOGICAL_NAME_MAX = 100;
 
 /**
+ * A branch key store as a user of its branch keys sees it (an `EnvelopeFunction` with
+ * `branchKeyStore`, for example): where the branch keys are, the key that wraps them, and how to be
+ * allowed to use them. `BranchKeyStore` is one.
+ */
+export interface IBranchKeyStore {
+  /** The DynamoDB table holding branch keys. */
+  readonly tableName: string;
+  /** The table ARN. */
+  readonly tableArn: string;
+  /** The logical key store name bound into every branch key. */
+  readonly logicalKeyStoreName: string;
+  /** The key that wraps branch keys. */
+  readonly key: SecureKey;
+
+  /**
+   * Lets `grantee` use branch keys to encrypt and decrypt messages: read the table's items and
+   * KMS Decrypt of this store's branch keys (in the key policy and the grantee's policy).
+   */
+  grantUse(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
  * A branch key store for the AWS KMS hierarchical keyring: a DynamoDB table in the schema of the
  * branch key store specification (partition key `branch-key-id`, sort key `type`; point-in-time
  * recovery, deletion protection, encryption at rest) and a SecureKey whose policy lets the store's
@@ -71,7 +93,7 @@ const LOGICAL_NAME_MAX = 100;
  * Works with this library's `HierarchicalKeyProvider` and the AWS Encryption SDK's
  * `KmsHierarchicalKeyRingNode`/`BranchKeyStoreNode` alike.
  */
-export class BranchKeyStore extends Construct {
+export class BranchKeyStore extends Construct implements IBranchKeyStore {
   /** The table holding branch keys. */
   public readonly table: dynamodb.Table;
   /** The key that wraps branch keys. */

@@ -7,6 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type { IBranchKeyStore } from './branch-key-store';
 import type { SecureKey } from './secure-key';
 
 /** The algorithm suite of new messages (AWS Encryption SDK message format v2, committing suites only). */
@@ -25,8 +26,61 @@ export interface EnvelopeFunctionProps {
   /**
    * The key the function encrypts and decrypts with. The function's role is written into its key
    * policy with exactly the actions it needs, and the key encrypts the function's log group.
+   *
+   * With `branchKeyStore`, data keys come from branch keys instead, and this key only encrypts the
+   * log group: the role gets no permission on it.
+   *
+   * @default - the branch key store's key (`branchKeyStore.key`); required without `branchKeyStore`
    */
-  readonly key: SecureKey;
+  readonly key?: SecureKey;
+
+  /**
+   * Wrap each message's data key with a branch key from this store (the AWS KMS hierarchical
+   * keyring) instead of a data key from KMS: every message gets a fresh data key, and KMS is called
+   * once per branch key and cache window (`branchKeyCacheTtl`), not per message. The role gets
+   * exactly the store's use permissions (`grantUse`: read the table, KMS Decrypt of this store's
+   * branch keys) and nothing on `key`. Choose the branch key with `branchKeyIdContextKey` or
+   * `branchKeyId`. The function reads branch keys; creating them is for a role granted
+   * `grantCreateAndVersion`. Without KMS data keys there is no data-key cache, `reEncrypt`,
+   * `generateDataKey` or `encryptionContextKeys`: those props are refused.
+   *
+   * @default - data keys from KMS under `key`
+   */
+  readonly branchKeyStore?: IBranchKeyStore;
+
+  /**
+   * The encryption-context key whose value is the branch key id of each message, for example
+   * `tenant`: one branch key per tenant. `encrypt` without it is refused, and a message decrypts only
+   * with the branch key its context names. Needs `branchKeyStore`; give this or `branchKeyId`.
+   *
+   * @default - none: `branchKeyId` names the branch key
+   */
+  readonly branchKeyIdContextKey?: string;
+
+  /**
+   * One branch key for every message. Needs `branchKeyStore`; give this or `branchKeyIdContextKey`.
+   *
+   * @default - none: `branchKeyIdContextKey` chooses the branch key
+   */
+  readonly branchKeyId?: string;
+
+  /**
+   * How long the function reuses a branch key it decrypted before reading (and decrypting) it again
+   * (whole seconds, 1 second to 1 day). It bounds both the KMS calls (one per branch key and
+   * container per window) and how long a revoked permission or a new branch key version takes to
+   * reach a warm container.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly branchKeyCacheTtl?: Duration;
+
+  /**
+   * Branch keys (each version counts) the function's branch-key cache holds (1 to 100000); the
+   * least recently used is evicted first. Size it to the tenants a container serves.
+   *
+   * @default 1000
+   */
+  readonly branchKeyCacheCapacity?: number;
 
   /**
    * Algorithm suite of new messages. Decryption accepts both suites.

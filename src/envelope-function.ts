@@ -14,6 +14,7 @@ import {
   ENVELOPE_KEY_ACTIONS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
   SIGNED_SUITE_CONTEXT_KEY, USAGE_REPORT_ACTIONS, USAGE_REPORT_FINDING_DESCRIPTIONS, USAGE_REPORT_FINDING_PATTERNS, UsageReportFinding,
 } from './private/envelope-settings';
+import { EnvelopeRole } from './private/envelope-role';
 import { constructError } from './private/validation';
 import type { SecureKey } from './secure-key';
 
@@ -23,11 +24,13 @@ const INVOKE_ACTIONS = ['lambda:InvokeFunction'];
 /**
  * The bundled envelope Lambda, deployed with least privilege: encrypt, decrypt and data keys with
  * `key` (AWS Encryption SDK message format v2, cached data keys), optional re-encryption and a
- * key-usage report from CloudTrail, optionally on a schedule.
+ * key-usage report from CloudTrail, optionally on a schedule. With `branchKeyStore`, each message
+ * gets a fresh data key wrapped by a branch key of the store (the AWS KMS hierarchical keyring).
  *
  * Its role is dedicated and can call exactly `kms:GenerateDataKey` and `kms:Decrypt` on `key`
  * (plus `kms:ReEncryptFrom`/`kms:ReEncryptTo` with re-encryption, and `cloudtrail:LookupEvents` with
  * the usage report), and write to its own log group, which `key` encrypts and keeps for a year.
+ * With a branch key store it gets the store's use permissions instead of those on `key`.
  *
  * Whoever may invoke the function may use the key through it: `decrypt` returns the plaintext of
  * any message under `key` (that the caller's encryption context matches), and `generateDataKey`
@@ -64,19 +67,27 @@ export class EnvelopeFunction extends Construct {
     this.metricPrefix = Names.uniqueResourceName(this, { maxLength: 150, separator: '-' });
 
     this.logGroup = this.addEncryptedLogGroup(props, settings);
-    this.role = new iam.Role(this, 'Role', {
+    const role = new EnvelopeRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Envelope function ${this.node.path}: data keys from its KMS key, its own log group${this.usageReportEnabled ? ', CloudTrail LookupEvents' : ''}`,
+      description: `Envelope function ${this.node.path}: ${settings.branchKeys ? 'branch keys of its key store' : 'data keys from its KMS key'}, its own log group${this.usageReportEnabled ? ', CloudTrail LookupEvents' : ''}`,
     });
+    this.role = role;
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       roles: [this.role],
       description: `Least privilege of the envelope function ${this.node.path}`,
     });
-    this.grantLeastPrivilege(props.key, settings);
+    if (settings.branchKeys) {
+      // Exactly the store's use permissions, in the function's one policy document.
+      const store = settings.branchKeys.store;
+      role.grantInto(this.policy, () => store.grantUse(role));
+    } else {
+      this.grantDataKeys(settings.key, settings);
+    }
+    this.grantOwnLogsAndUsageReport(settings);
     this.function = this.addFunction(props, settings, code);
     this.usageReportAlarms = this.addUsageReportFindings(settings);
     this.usageReportRule = this.addUsageReportSchedule(settings);
-    this.acknowledgeNagFindings(props);
+    this.acknowledgeNagFindings(props, settings);
   }
 
   /** @deprecated use `usageReportRule` */
@@ -140,21 +151,20 @@ export class EnvelopeFunction extends Construct {
   /** The log group, encrypted with the key; the key lets CloudWatch Logs use it for this group only. */
   private addEncryptedLogGroup(props: EnvelopeFunctionProps, settings: EnvelopeSettings): logs.LogGroup {
     // The `aws:logs:arn` encryption context of the key's CloudWatch Logs statement pins it to this group.
-    props.key.allowCloudWatchLogs({ logGroupNames: [settings.logGroupName] });
+    settings.key.allowCloudWatchLogs({ logGroupNames: [settings.logGroupName] });
     return new logs.LogGroup(this, 'LogGroup', {
       logGroupName: settings.logGroupName,
-      encryptionKey: props.key,
+      encryptionKey: settings.key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
   }
 
   /**
-   * The role's one policy and the key policy statements that let it in: the key's data-key actions
-   * (with the encryption-context conditions), re-encryption, its own log group, and LookupEvents for
-   * the usage report. SecureKey's policy never lets IAM alone grant use, so each key statement is
-   * mirrored in the key policy.
+   * The key's data-key actions (with the encryption-context conditions) and re-encryption, in the
+   * role's policy and in the key policies: SecureKey's policy never lets IAM alone grant use, so each
+   * key statement is mirrored in the key policy.
    */
-  private grantLeastPrivilege(key: SecureKey, settings: EnvelopeSettings): void {
+  private grantDataKeys(key: SecureKey, settings: EnvelopeSettings): void {
     const conditions = settings.contextKeys === undefined ? undefined : contextKeyConditions(settings.contextKeys);
     const ownKeyActions = [...ENVELOPE_KEY_ACTIONS, ...(settings.reEncryptEnabled ? REENCRYPT_FROM_ACTIONS : [])];
     this.policy.addStatements(new iam.PolicyStatement({
@@ -174,6 +184,10 @@ export class EnvelopeFunction extends Construct {
         }), true);
       }
     }
+  }
+
+  /** Writing to its own log group, and LookupEvents for the usage report. */
+  private grantOwnLogsAndUsageReport(settings: EnvelopeSettings): void {
     this.policy.addStatements(new iam.PolicyStatement({
       sid: 'WriteOwnLogGroup', actions: LOG_WRITE_ACTIONS, resources: [this.logGroup.logGroupArn],
     }));
@@ -278,7 +292,7 @@ export class EnvelopeFunction extends Construct {
   }
 
   /** What cdk-nag's packs flag that this construct leaves so by design, each with its reason. */
-  private acknowledgeNagFindings(props: EnvelopeFunctionProps): void {
+  private acknowledgeNagFindings(props: EnvelopeFunctionProps, settings: EnvelopeSettings): void {
     const fn = this.function;
     if (this.usageReportEnabled) {
       acknowledge(this.policy, ['AwsSolutions-IAM5[Resource::*]'],
@@ -287,7 +301,7 @@ export class EnvelopeFunction extends Construct {
     acknowledge(fn, ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
       'Callers invoke the function synchronously, where Lambda never uses a DLQ, and receive every error. The only asynchronous event is the scheduled usage report: Lambda retries a failed asynchronous invocation twice, a failed report is counted by a metric filter, a crash or timeout by the function\'s Errors metric (both alarmed with usageReportFindingsTopic), and the next run reports on its own window.');
     acknowledge(fn, ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
-      'The function calls only the KMS and CloudTrail APIs and holds no network-reachable data; access is controlled by IAM and the key policy, not by the network.');
+      `The function calls only the KMS${settings.branchKeys ? ', DynamoDB (its branch key store\'s table)' : ''} and CloudTrail APIs and holds no network-reachable data; access is controlled by IAM and the key policy, not by the network.`);
     if (props.reservedConcurrentExecutions === undefined) {
       acknowledge(fn, ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
         'Reserved concurrency is the reservedConcurrentExecutions prop; unset by default because a reservation can take a new account below its unreserved minimum and fail the deployment.');

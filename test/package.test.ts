@@ -40,6 +40,7 @@ const REQUIRED = [
   'lib/lambda/index.js', 'lib/lambda/index.d.ts', 'lib/lambda/aws.js', 'lib/lambda/aws.d.ts',
   'lib/lambda/aws-usage-report.js', 'lib/lambda/aws-usage-report.d.ts', 'lib/lambda/aws-branch-key-store.js', 'lib/lambda/aws-branch-key-store.d.ts',
   'assets/envelope-function/index.js', 'assets/envelope-function/usage-report.js', 'assets/envelope-function/credentials.js',
+  'assets/envelope-function/branch-key-store.js',
   'assets/envelope-local-kms/index.js', 'assets/cli/index.js',
 ];
 

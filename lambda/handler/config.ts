@@ -1,7 +1,8 @@
 /**
  * Configuration of the envelope Lambda, read once per container from its environment. Every
  * variable is named in ENVIRONMENT_VARIABLES (the construct sets them by these names) and
- * documented in ENVIRONMENT_VARIABLE_DOCS; checks and messages are built from the same constants.
+ * documented in ENVIRONMENT_VARIABLE_DOCS (./config-docs.ts, outside the bundle); checks and
+ * messages are built from the same constants.
  */
 import { ConfigurationError } from '../core/errors';
 import { DEFAULT_FRAME_LENGTH } from '../core/session';
@@ -23,6 +24,12 @@ export const ENVIRONMENT_VARIABLES = {
   usageReportLookbackMinutes: 'SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES',
   usageReportDelayMinutes: 'SECUREKEY_USAGE_REPORT_DELAY_MINUTES',
   usageReportMaxPages: 'SECUREKEY_USAGE_REPORT_MAX_PAGES',
+  branchKeyTable: 'SECUREKEY_BRANCH_KEY_TABLE',
+  branchKeyStoreName: 'SECUREKEY_BRANCH_KEY_STORE_NAME',
+  branchKeyId: 'SECUREKEY_BRANCH_KEY_ID',
+  branchKeyIdContextKey: 'SECUREKEY_BRANCH_KEY_ID_CONTEXT_KEY',
+  branchKeyCacheTtlSeconds: 'SECUREKEY_BRANCH_KEY_CACHE_TTL_SECONDS',
+  branchKeyCacheCapacity: 'SECUREKEY_BRANCH_KEY_CACHE_CAPACITY',
 } as const;
 
 export type EnvironmentSetting = keyof typeof ENVIRONMENT_VARIABLES;
@@ -47,6 +54,10 @@ export const INTEGER_SETTINGS = {
   usageReportDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
   /** LookupEvents pages (50 events each) one usage report reads at most. */
   usageReportMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
+  /** How long a decrypted branch key is reused before it is read (and decrypted by KMS) again. */
+  branchKeyCacheTtlSeconds: { min: 1, max: 86_400, default: 300, unit: 'seconds' },
+  /** Branch keys (each version counts) the branch-key cache holds. */
+  branchKeyCacheCapacity: { min: 1, max: 100_000, default: 1000, unit: 'entries' },
 } as const;
 
 /** Names SECUREKEY_SUITE accepts, mapped to suites. */
@@ -55,24 +66,6 @@ export const SUITE_NAMES: Readonly<Record<string, AlgorithmSuiteId>> = {
   'AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384': AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
   '0x0478': AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
   '0x0578': AlgorithmSuiteId.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
-};
-
-/** Every variable with its default and meaning (for docs and the construct). */
-export const ENVIRONMENT_VARIABLE_DOCS: Readonly<Record<EnvironmentSetting, { readonly default: string; readonly description: string }>> = {
-  keyArn: { default: '(required)', description: 'ARN of the KMS key new data keys are generated under and messages are decrypted with. A key ARN, not an alias.' },
-  suite: { default: 'AES_256_GCM_HKDF_SHA512_COMMIT_KEY', description: `Algorithm suite of new messages: ${Object.keys(SUITE_NAMES).join(', ')}.` },
-  frameLength: { default: String(INTEGER_SETTINGS.frameLength.default), description: 'Plaintext bytes per frame of new messages.' },
-  maxEncryptedDataKeys: { default: String(INTEGER_SETTINGS.maxEncryptedDataKeys.default), description: 'Messages with more encrypted data keys are rejected before any KMS call.' },
-  cacheCapacity: { default: String(INTEGER_SETTINGS.cacheCapacity.default), description: 'Data keys the cache holds; 0 turns caching off (one KMS call per message).' },
-  cacheMaxAgeSeconds: { default: String(INTEGER_SETTINGS.cacheMaxAgeSeconds.default), description: 'Seconds a cached data key may be used after KMS produced it.' },
-  cacheMaxMessages: { default: String(INTEGER_SETTINGS.cacheMaxMessages.default), description: 'Messages one cached data key may encrypt.' },
-  cacheMaxBytes: { default: String(INTEGER_SETTINGS.cacheMaxBytes.default), description: 'Plaintext bytes one cached data key may encrypt in total.' },
-  reEncryptDestinationKeyArns: { default: '(empty: reEncrypt refused)', description: 'Comma-separated key ARNs reEncrypt may re-wrap data keys under.' },
-  generateDataKey: { default: 'true', description: '"false" refuses the generateDataKey operation (which returns plaintext data keys to the caller).' },
-  usageReportExpectedPrincipals: { default: '(empty: no principal flagged)', description: 'Comma-separated principals expected to use the key (role/user/root ARNs, service principals, account IDs).' },
-  usageReportLookbackMinutes: { default: String(INTEGER_SETTINGS.usageReportLookbackMinutes.default), description: 'Window length of a scheduled usage report, in minutes.' },
-  usageReportDelayMinutes: { default: String(INTEGER_SETTINGS.usageReportDelayMinutes.default), description: 'Minutes a scheduled usage report\'s window ends before the schedule time.' },
-  usageReportMaxPages: { default: String(INTEGER_SETTINGS.usageReportMaxPages.default), description: 'LookupEvents pages a usage report reads at most (50 events each).' },
 };
 
 /** The envelope Lambda's configuration, checked. */
@@ -100,7 +93,24 @@ export interface EnvelopeFunctionConfig {
     readonly delayMinutes: number;
     readonly maxPages: number;
   };
+  /** Set when data keys come from a branch key store (the hierarchical keyring) rather than from KMS. */
+  readonly branchKeyStore?: BranchKeyStoreConfig;
 }
+
+/** The branch key store of the hierarchical keyring; its KMS key is `keyArn`. */
+export interface BranchKeyStoreConfig {
+  readonly tableName: string;
+  readonly logicalKeyStoreName: string;
+  /** Exactly one of `branchKeyId` and `branchKeyIdContextKey` is set. */
+  readonly branchKeyId?: string;
+  readonly branchKeyIdContextKey?: string;
+  readonly cacheTtlSeconds: number;
+  readonly cacheCapacity: number;
+}
+
+/** Settings that apply only to data keys from KMS, refused with a branch key store. */
+const KMS_DATA_KEY_SETTINGS: readonly EnvironmentSetting[] = ['cacheCapacity', 'cacheMaxAgeSeconds', 'cacheMaxMessages', 'cacheMaxBytes', 'reEncryptDestinationKeyArns'];
+const BRANCH_KEY_SETTINGS: readonly EnvironmentSetting[] = ['branchKeyStoreName', 'branchKeyId', 'branchKeyIdContextKey', 'branchKeyCacheTtlSeconds', 'branchKeyCacheCapacity'];
 
 /** A KMS key ARN (not an alias): `arn:<partition>:kms:<region>:<account>:key/<uuid or mrk-id>`. */
 export const KMS_KEY_ARN_PATTERN = /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -175,13 +185,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     }
   }
 
+  const branchKeyStore = readBranchKeyStore(read, integer, problems);
+  if (branchKeyStore && generateDataKeyRaw === 'true') {
+    problems.push(`${ENVIRONMENT_VARIABLES.generateDataKey} is "true", but with a branch key store (${ENVIRONMENT_VARIABLES.branchKeyTable}) generateDataKey is not offered: its data keys are wrapped by a branch key, not by KMS. Remove it.`);
+  }
+
   const config: EnvelopeFunctionConfig = {
     keyArn: keyArn ?? '',
     suite,
     frameLength: integer('frameLength'),
     maxEncryptedDataKeys: integer('maxEncryptedDataKeys'),
     cache: (() => {
-      const capacity = integer('cacheCapacity');
+      // A branch key store wraps a fresh data key per message: no data key is cached.
+      const capacity = branchKeyStore ? 0 : integer('cacheCapacity');
       return {
         enabled: capacity > 0,
         capacity,
@@ -191,18 +207,60 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       };
     })(),
     reEncryptDestinationKeyArns: destinations,
-    generateDataKeyEnabled: generateDataKeyRaw !== 'false',
+    generateDataKeyEnabled: generateDataKeyRaw !== 'false' && branchKeyStore === undefined,
     usageReport: {
       ...(expectedPrincipals ? { expectedPrincipals } : {}),
       lookbackMinutes: integer('usageReportLookbackMinutes'),
       delayMinutes: integer('usageReportDelayMinutes'),
       maxPages: integer('usageReportMaxPages'),
     },
+    ...(branchKeyStore ? { branchKeyStore } : {}),
   };
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid envelope function configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.join(' ')}`);
   }
   return config;
+}
+
+/**
+ * The branch key store, when SECUREKEY_BRANCH_KEY_TABLE is set: its name, exactly one way to choose
+ * the branch key, and the branch-key cache. The data-key cache and reEncrypt (KMS data keys only)
+ * are refused with it; the branch key settings are refused without it.
+ */
+function readBranchKeyStore(
+  read: (setting: EnvironmentSetting) => string | undefined,
+  integer: (setting: keyof typeof INTEGER_SETTINGS) => number,
+  problems: string[],
+): BranchKeyStoreConfig | undefined {
+  const tableName = read('branchKeyTable');
+  const cacheTtlSeconds = integer('branchKeyCacheTtlSeconds');
+  const cacheCapacity = integer('branchKeyCacheCapacity');
+  if (tableName === undefined) {
+    const stray = BRANCH_KEY_SETTINGS.filter((s) => read(s) !== undefined).map((s) => ENVIRONMENT_VARIABLES[s]);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} need${stray.length > 1 ? '' : 's'} ${ENVIRONMENT_VARIABLES.branchKeyTable}, the branch key store's table; set it, or remove ${stray.length > 1 ? 'them' : 'it'}.`);
+    return undefined;
+  }
+  const ignored = KMS_DATA_KEY_SETTINGS.filter((s) => read(s) !== undefined).map((s) => ENVIRONMENT_VARIABLES[s]);
+  if (ignored.length > 0) {
+    problems.push(`${ignored.join(', ')} apply only to data keys from KMS; with a branch key store (${ENVIRONMENT_VARIABLES.branchKeyTable}) every message gets a fresh data key and branch keys are cached instead (${ENVIRONMENT_VARIABLES.branchKeyCacheTtlSeconds}, ${ENVIRONMENT_VARIABLES.branchKeyCacheCapacity}). Remove them.`);
+  }
+  const logicalKeyStoreName = read('branchKeyStoreName');
+  if (logicalKeyStoreName === undefined) {
+    problems.push(`${ENVIRONMENT_VARIABLES.branchKeyStoreName} is not set; set it to the logical key store name of ${show(tableName)} (bound into every branch key's KMS encryption context as tablename).`);
+  }
+  const branchKeyId = read('branchKeyId');
+  const branchKeyIdContextKey = read('branchKeyIdContextKey');
+  if ((branchKeyId === undefined) === (branchKeyIdContextKey === undefined)) {
+    problems.push(`Set exactly one of ${ENVIRONMENT_VARIABLES.branchKeyId} (one branch key for every message) and ${ENVIRONMENT_VARIABLES.branchKeyIdContextKey} (the encryption-context key naming each message's branch key, e.g. tenant); ${branchKeyId === undefined ? 'neither is' : 'both are'} set.`);
+  }
+  return {
+    tableName,
+    logicalKeyStoreName: logicalKeyStoreName ?? '',
+    ...(branchKeyId !== undefined ? { branchKeyId } : {}),
+    ...(branchKeyIdContextKey !== undefined ? { branchKeyIdContextKey } : {}),
+    cacheTtlSeconds,
+    cacheCapacity,
+  };
 }
 
 function list(raw: string | undefined): string[] {

@@ -1,12 +1,14 @@
 /**
  * Builds the handler's dependencies from the Lambda's environment: the configuration, then the KMS
- * and CloudTrail clients of the key's Region, or the local KMS stand-in. The AWS SDK clients and the
- * stand-in are required here, on the first invocation, so loading the entry point stays cheap.
+ * and CloudTrail clients of the key's Region, or the local KMS stand-in, and the key provider: KMS
+ * data keys, or branch keys from a branch key store. The AWS SDK clients, the stand-in and the
+ * branch key store are required here, on the first invocation, so loading the entry point stays cheap.
  */
-import { loadConfig } from './config';
-import type { EnvelopeHandlerDependencies } from './create-handler';
+import { loadConfig, type EnvelopeFunctionConfig } from './config';
+import type { CountingKeyProvider, EnvelopeHandlerDependencies } from './create-handler';
 import { localCloudTrail } from './local-cloudtrail';
 import { ConfigurationError } from '../core/errors';
+import type { KmsCommandClient } from '../providers/aws-kms';
 import { parseKmsArn } from '../providers/mrk';
 import type { CloudTrailLookupClient } from '../usage-report/lookup';
 
@@ -43,8 +45,6 @@ export async function dependenciesFromEnvironment(env: Readonly<Record<string, s
   for (const name of Object.values(RUNTIME_VARIABLES)) delete rest[name];
   const config = loadConfig(rest);
   const arn = parseKmsArn(config.keyArn)!; // loadConfig checked the ARN
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AwsKmsKeyProvider } = require('../providers/aws-kms') as typeof import('../providers/aws-kms');
 
   if (backendRaw === 'aws') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
@@ -53,7 +53,7 @@ export async function dependenciesFromEnvironment(env: Readonly<Record<string, s
     return {
       backend: 'aws',
       config,
-      keyProvider: new AwsKmsKeyProvider({ client: new KMSClient({ region: arn.region }), keyId: config.keyArn }),
+      keyProvider: keyProviderOf(config, new KMSClient({ region: arn.region }), arn.region),
       cloudTrail: new CloudTrailOnFirstUse(arn.region),
     };
   }
@@ -74,8 +74,32 @@ export async function dependenciesFromEnvironment(env: Readonly<Record<string, s
     const name = err instanceof Error ? err.name : 'Error';
     throw new ConfigurationError(`The local KMS key store ${storePath} has no usable key ${config.keyArn} (${name}); create the key in that store (LocalKms with storePath) and set SECUREKEY_KEY_ARN to its ARN.`);
   }
-  // The same provider class as in production: LocalKms understands the SDK's commands.
-  return { backend: 'local', config, keyProvider: new AwsKmsKeyProvider({ client: kms, keyId: config.keyArn }), cloudTrail: localCloudTrail(kms) };
+  // The same provider classes as in production: LocalKms understands the SDK's commands.
+  return { backend: 'local', config, keyProvider: keyProviderOf(config, kms, arn.region), cloudTrail: localCloudTrail(kms) };
+}
+
+/**
+ * Data keys from KMS under `config.keyArn`, or, with a branch key store, wrapped by its branch keys
+ * (whose KMS key is `config.keyArn`; its table is in the key's Region, where the BranchKeyStore
+ * construct creates both).
+ */
+function keyProviderOf(config: EnvelopeFunctionConfig, client: KmsCommandClient, region: string): CountingKeyProvider {
+  const store = config.branchKeyStore;
+  if (store === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AwsKmsKeyProvider } = require('../providers/aws-kms') as typeof import('../providers/aws-kms');
+    return new AwsKmsKeyProvider({ client, keyId: config.keyArn });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies
+  const { DecryptCommand } = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { branchKeyProvider, dynamoDbTableOf } = require('./branch-key-store') as typeof import('./branch-key-store');
+  return branchKeyProvider({
+    store,
+    kmsKeyArn: config.keyArn,
+    table: dynamoDbTableOf(region),
+    decrypt: async (input) => (await client.send(new DecryptCommand(input))) as { Plaintext?: Uint8Array },
+  });
 }
 
 /**

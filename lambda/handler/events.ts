@@ -114,9 +114,21 @@ export function parseRequest(event: unknown, options: ParseRequestOptions): Enve
     throw new InvalidRequestError(`Unexpected field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map(fieldName).join(', ')} for ${op}; allowed: ${FIELDS[op].join(', ')}.`);
   }
 
+  const store = options.config.branchKeyStore;
+  if (store && (op === 'generateDataKey' || op === 'reEncrypt')) {
+    throw new InvalidRequestError(`${op} is not offered by this function: its data keys are wrapped by branch keys of the key store ${store.logicalKeyStoreName} (${ENVIRONMENT_VARIABLES.branchKeyTable}), not by KMS. Use encrypt and decrypt.`);
+  }
   switch (op) {
-    case 'encrypt':
-      return { operation: op, plaintext: decodeBase64Field(e, 'plaintext', { allowEmpty: true }), encryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: true }) };
+    case 'encrypt': {
+      const plaintext = decodeBase64Field(e, 'plaintext', { allowEmpty: true });
+      const encryptionContext = parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: true });
+      const contextKey = store?.branchKeyIdContextKey;
+      if (contextKey !== undefined && !encryptionContext[contextKey]) {
+        plaintext.fill(0);
+        throw new InvalidRequestError(`encryptionContext[${fieldName(contextKey)}] is missing or empty: it names the branch key of the message (${ENVIRONMENT_VARIABLES.branchKeyIdContextKey}). Add it, e.g. the tenant's id.`);
+      }
+      return { operation: op, plaintext, encryptionContext };
+    }
     case 'decrypt':
       return { operation: op, message: decodeBase64Field(e, 'message'), expectedEncryptionContext: parseRequestEncryptionContext(e.encryptionContext, { forEncrypt: false }) };
     case 'generateDataKey':

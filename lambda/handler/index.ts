@@ -4,6 +4,7 @@
  * cheap and the data-key cache lives as long as the warm container.
  */
 import { createHandler, operationOf, type EnvelopeHandler, type EnvelopeInvocationContext, type EnvelopeResponse } from './create-handler';
+import type { EnvelopeFunctionConfig } from './config';
 import { dependenciesFromEnvironment } from './environment';
 import { toErrorResponse } from './errors';
 import { CallLogger } from './logger';
@@ -16,7 +17,7 @@ async function containerHandler(): Promise<EnvelopeHandler> {
     const started = Date.now();
     try {
       const deps = await dependenciesFromEnvironment(process.env);
-      writeInitLine({ level: 'INFO', backend: deps.backend, keyArn: deps.config.keyArn, cacheCapacity: deps.config.cache.capacity, durationMs: Date.now() - started });
+      writeInitLine({ level: 'INFO', backend: deps.backend, keyArn: deps.config.keyArn, cacheCapacity: deps.config.cache.capacity, ...branchKeyStoreOf(deps.config), durationMs: Date.now() - started });
       return createHandler(deps);
     } catch (err) {
       const response = toErrorResponse(err);
@@ -30,6 +31,12 @@ async function containerHandler(): Promise<EnvelopeHandler> {
     }
   })();
   return container;
+}
+
+/** The branch key store the function reads, for the start-up line. */
+function branchKeyStoreOf(config: EnvelopeFunctionConfig): Record<string, string> {
+  const store = config.branchKeyStore;
+  return store ? { branchKeyStore: store.logicalKeyStoreName, branchKeyTable: store.tableName } : {};
 }
 
 function writeInitLine(fields: Record<string, unknown>): void {

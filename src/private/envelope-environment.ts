@@ -14,12 +14,24 @@ import type { EnvelopeFunctionProps } from '../envelope-function-props';
 const ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'envelope-function');
 const ASSET_ENTRY = 'index.js';
 
-/** The handler's environment: the key, then each setting given (the handler's defaults fill the rest). */
+/**
+ * The handler's environment: the key (with a branch key store, the store's key), then each setting
+ * given (the handler's defaults fill the rest).
+ */
 export function functionEnvironment(props: EnvelopeFunctionProps, settings: EnvelopeSettings): Record<string, string> {
-  const environment: Record<string, string> = { [ENV.keyArn]: props.key.keyArn };
+  const branchKeys = settings.branchKeys;
+  const environment: Record<string, string> = { [ENV.keyArn]: (branchKeys?.store.key ?? settings.key).keyArn };
   const set = (name: string, value: number | string | undefined): void => {
     if (value !== undefined) environment[name] = String(value);
   };
+  if (branchKeys) {
+    set(ENV.branchKeyTable, branchKeys.store.tableName);
+    set(ENV.branchKeyStoreName, branchKeys.store.logicalKeyStoreName);
+    set(ENV.branchKeyId, branchKeys.branchKeyId);
+    set(ENV.branchKeyIdContextKey, branchKeys.contextKey);
+    set(ENV.branchKeyCacheTtlSeconds, branchKeys.cacheTtlSeconds);
+    set(ENV.branchKeyCacheCapacity, branchKeys.cacheCapacity);
+  }
   set(ENV.suite, props.suite);
   set(ENV.frameLength, props.frameLength?.toBytes());
   set(ENV.maxEncryptedDataKeys, props.maxEncryptedDataKeys);
@@ -27,7 +39,8 @@ export function functionEnvironment(props: EnvelopeFunctionProps, settings: Enve
   set(ENV.cacheMaxAgeSeconds, settings.cacheMaxAgeSeconds);
   set(ENV.cacheMaxMessages, props.cacheMaxMessagesEncrypted);
   set(ENV.cacheMaxBytes, props.cacheMaxBytesEncrypted?.toBytes());
-  if (!settings.generateDataKeyEnabled) set(ENV.generateDataKey, 'false');
+  // A branch key store turns generateDataKey off in the handler itself.
+  if (!settings.generateDataKeyEnabled && !branchKeys) set(ENV.generateDataKey, 'false');
   if (settings.reEncryptTo.length > 0) set(ENV.reEncryptDestinationKeyArns, joinList(settings.reEncryptTo.map((k) => k.keyArn)));
   const report = settings.usageReport;
   if (report.enabled) {

@@ -8,8 +8,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENVELOPE_INTEGER_SETTINGS as LIMITS, LAMBDA_MEMORY_MB, LAMBDA_TIMEOUT_SECONDS } from './envelope-settings';
+import { BranchKeySettings, resolveBranchKeys } from './envelope-branch-keys';
 import { Described, PropChecker } from './validation';
 import type { EnvelopeFunctionProps } from '../envelope-function-props';
+import type { SecureKey } from '../secure-key';
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT = Duration.seconds(30);
@@ -38,12 +40,20 @@ export interface EnvelopeSettings {
   readonly usageReport: UsageReportSettings;
   readonly cacheMaxAgeSeconds?: number;
   readonly logGroupName: string;
+  /** The key that encrypts the log group (and, without a branch key store, wraps data keys). */
+  readonly key: SecureKey;
+  /** Set when data keys are wrapped by branch keys of a store rather than by `key`. */
+  readonly branchKeys?: BranchKeySettings;
 }
 
 /** Checks `props` for the EnvelopeFunction `scope`. @throws SecureKeyConfigError */
 export function resolveEnvelopeSettings(scope: Construct, props: EnvelopeFunctionProps): EnvelopeSettings {
   const check = new PropChecker('EnvelopeFunction', scope.node.path);
-  const key = props.key;
+  const branchKeys = resolveBranchKeys(check, props);
+  const key = props.key ?? branchKeys?.store.key;
+  if (key === undefined) {
+    throw check.error('key', 'is not set', new Described('no key and no branchKeyStore'), 'a SecureKey, or a branchKeyStore (whose key then encrypts the log group)');
+  }
   // Data keys and CloudWatch Logs encryption exist only for symmetric encryption keys.
   if (key.keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || key.keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
     throw check.error('key', 'is not a symmetric encryption key', new Described(`${key.keySpec} / ${key.keyUsage}`),
@@ -56,7 +66,7 @@ export function resolveEnvelopeSettings(scope: Construct, props: EnvelopeFunctio
     check.integer('reservedConcurrentExecutions', props.reservedConcurrentExecutions, { min: 0, max: 1_000_000, unit: 'executions' });
   }
   if (props.encryptionContextKeys !== undefined) checkContextKeys(check, props.encryptionContextKeys);
-  const reEncrypt = resolveReEncrypt(check, props);
+  const reEncrypt = branchKeys ? { reEncryptEnabled: false, reEncryptTo: [] } : resolveReEncrypt(check, props, key);
   const usageReport = resolveUsageReport(scope, check, props);
 
   if (props.frameLength !== undefined) check.bytes('frameLength', props.frameLength, LIMITS.frameLength);
@@ -79,10 +89,12 @@ export function resolveEnvelopeSettings(scope: Construct, props: EnvelopeFunctio
     timeout,
     contextKeys: props.encryptionContextKeys,
     ...reEncrypt,
-    generateDataKeyEnabled: props.enableGenerateDataKey ?? true,
+    generateDataKeyEnabled: branchKeys === undefined && (props.enableGenerateDataKey ?? true),
     usageReport,
     cacheMaxAgeSeconds,
     logGroupName,
+    key,
+    branchKeys,
   };
 }
 
@@ -98,7 +110,7 @@ function checkContextKeys(check: PropChecker, keys: string[]): void {
   }
 }
 
-function resolveReEncrypt(check: PropChecker, props: EnvelopeFunctionProps): { reEncryptEnabled: boolean; reEncryptTo: kms.IKey[] } {
+function resolveReEncrypt(check: PropChecker, props: EnvelopeFunctionProps, key: SecureKey): { reEncryptEnabled: boolean; reEncryptTo: kms.IKey[] } {
   const destinations = props.reEncryptDestinationKeys;
   if (props.enableReEncrypt === false && destinations !== undefined && destinations.length > 0) {
     throw check.error('reEncryptDestinationKeys', 'is set while enableReEncrypt is false', new Described(`${destinations.length} key(s)`),
@@ -108,7 +120,7 @@ function resolveReEncrypt(check: PropChecker, props: EnvelopeFunctionProps): { r
     throw check.error('reEncryptDestinationKeys', 'is empty', new Described('[]'), 'at least one key, or leave it unset');
   }
   const reEncryptEnabled = props.enableReEncrypt ?? (destinations !== undefined);
-  const reEncryptTo = reEncryptEnabled ? (destinations ?? [props.key]) : [];
+  const reEncryptTo = reEncryptEnabled ? (destinations ?? [key]) : [];
   for (const d of reEncryptTo) {
     if (d instanceof kms.Alias) {
       throw check.error('reEncryptDestinationKeys', 'contains an alias', new Described(`the alias ${d.node.path}`), 'keys only: messages record the key ARN, and the function allows destinations by key ARN');

@@ -18,6 +18,12 @@ export const ENVELOPE_ENVIRONMENT_VARIABLES = {
   usageReportLookbackMinutes: 'SECUREKEY_USAGE_REPORT_LOOKBACK_MINUTES',
   usageReportDelayMinutes: 'SECUREKEY_USAGE_REPORT_DELAY_MINUTES',
   usageReportMaxPages: 'SECUREKEY_USAGE_REPORT_MAX_PAGES',
+  branchKeyTable: 'SECUREKEY_BRANCH_KEY_TABLE',
+  branchKeyStoreName: 'SECUREKEY_BRANCH_KEY_STORE_NAME',
+  branchKeyId: 'SECUREKEY_BRANCH_KEY_ID',
+  branchKeyIdContextKey: 'SECUREKEY_BRANCH_KEY_ID_CONTEXT_KEY',
+  branchKeyCacheTtlSeconds: 'SECUREKEY_BRANCH_KEY_CACHE_TTL_SECONDS',
+  branchKeyCacheCapacity: 'SECUREKEY_BRANCH_KEY_CACHE_CAPACITY',
 } as const;
 
 export type EnvelopeSetting = keyof typeof ENVELOPE_ENVIRONMENT_VARIABLES;
@@ -40,6 +46,8 @@ export const ENVELOPE_INTEGER_SETTINGS = {
   usageReportLookbackMinutes: { min: 1, max: 90 * 24 * 60, default: 60, unit: 'minutes' },
   usageReportDelayMinutes: { min: 0, max: 24 * 60, default: 15, unit: 'minutes' },
   usageReportMaxPages: { min: 1, max: 1000, default: 20, unit: 'pages' },
+  branchKeyCacheTtlSeconds: { min: 1, max: 86_400, default: 300, unit: 'seconds' },
+  branchKeyCacheCapacity: { min: 1, max: 100_000, default: 1000, unit: 'entries' },
 } as const satisfies Record<string, IntegerRange>;
 
 /** The suite names the handler's SECUREKEY_SUITE accepts (long form). */

@@ -135,7 +135,15 @@ describe('what the bundle contains', () => {
     .flatMap((m) => Object.keys(m.inputs));
 
   test('the function directory holds index.js and the chunks it loads lazily', () => {
-    expect(readdirSync(join(assets, 'envelope-function')).sort()).toEqual(['credentials.js', 'index.js', 'usage-report.js']);
+    expect(readdirSync(join(assets, 'envelope-function')).sort()).toEqual(['branch-key-store.js', 'credentials.js', 'index.js', 'usage-report.js']);
+  });
+
+  test('the DynamoDB client and the hierarchical keyring are not in the envelope path: only in branch-key-store.js, required when a store is configured', () => {
+    expect(Object.keys(meta().inputs).filter((p) => /client-dynamodb|lambda\/hierarchy\/|lambda\/handler\/branch-key-store/.test(p))).toEqual([]);
+    expect(chunkInputs().some((p) => p.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
+    expect(chunkInputs().some((p) => p.endsWith('lambda/hierarchy/hierarchical-key-provider.ts'))).toBe(true);
+    const code = readFileSync(join(assets, 'envelope-function', 'index.js'), 'utf8');
+    expect(code).toContain('require("./branch-key-store.js")');
   });
 
   test('the CloudTrail client is not in the envelope path: only in usage-report.js, required on the first usageReport request', () => {
@@ -158,6 +166,7 @@ describe('what the bundle contains', () => {
     const inputs = Object.keys(meta().inputs);
     expect(inputs.some((p) => p.includes('node_modules/@aws-sdk/client-kms/'))).toBe(true);
     expect(chunkInputs().some((p) => p.includes('node_modules/@aws-sdk/client-cloudtrail/'))).toBe(true);
+    expect(chunkInputs().some((p) => p.includes('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
     // Only the optional CRT signer (for SigV4a, which KMS and CloudTrail do not use) stays a runtime lookup.
     const dir = join(assets, 'envelope-function');
     const external = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]));

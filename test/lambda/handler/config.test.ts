@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigurationError } from '../../../lambda/core/errors';
 import { AlgorithmSuiteId } from '../../../lambda/core/types';
-import { ENVIRONMENT_VARIABLE_DOCS, ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig } from '../../../lambda/handler/config';
+import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, loadConfig } from '../../../lambda/handler/config';
+import { ENVIRONMENT_VARIABLE_DOCS } from '../../../lambda/handler/config-docs';
 
 const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const MRK = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab';

@@ -6,10 +6,13 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { envOf, logicalId, synthError } from './fixtures';
 import { BranchKeyStore, EnvelopeFunction, EnvelopeFunctionProps, KeyPolicyChecks, SecureKey } from '../../src';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
 import { authorize, Caller, PolicyJson } from '../support/kms-access';
+import { compileSnippets, typescriptSnippets } from '../support/readme-snippets';
 import { ACCOUNT, REGION } from '../support/secure-key-fixtures';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -136,6 +139,14 @@ describe('EnvelopeFunction with a BranchKeyStore', () => {
     expect(keyPolicy).toMatch(/"aws:PrincipalArn":\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":iam::\d{12}:role\/Functions-Envelope-Role-[0-9A-F]{8}"\]\]\}/);
   });
 });
+
+test('docs/envelope-function.md: the branch key store snippet compiles as shown', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'envelope-function.md'), 'utf8');
+  const section = doc.split('## With a branch key store\n')[1].split('\n## ')[0];
+  const snippets = typescriptSnippets(section);
+  expect(snippets).toHaveLength(1);
+  expect(compileSnippets(snippets)).toEqual([]);
+}, 120_000);
 
 describe('EnvelopeFunction with a BranchKeyStore under the checks', () => {
   function findings(stack: Stack): string[] {

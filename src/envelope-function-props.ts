@@ -75,8 +75,8 @@ export interface EnvelopeFunctionProps {
   readonly branchKeyCacheTtl?: Duration;
 
   /**
-   * Branch keys (each version counts) the function's branch-key cache holds (1 to 100000); the
-   * least recently used is evicted first. Size it to the tenants a container serves.
+   * Branch keys the function's branch-key cache holds (1 to 100000, each version counting as one).
+   * The least recently used is evicted first. Size it to the tenants a container serves.
    *
    * @default 1000
    */

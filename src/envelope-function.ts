@@ -10,11 +10,11 @@ import { Construct, IConstruct } from 'constructs';
 import { EnvelopeFunctionProps } from './envelope-function-props';
 import { envelopeCode, functionEnvironment } from './private/envelope-environment';
 import { EnvelopeSettings, resolveEnvelopeSettings } from './private/envelope-props';
+import { EnvelopeRole } from './private/envelope-role';
 import {
   ENVELOPE_KEY_ACTIONS, LOG_WRITE_ACTIONS, REENCRYPT_FROM_ACTIONS, REENCRYPT_TO_ACTIONS,
   SIGNED_SUITE_CONTEXT_KEY, USAGE_REPORT_ACTIONS, USAGE_REPORT_FINDING_DESCRIPTIONS, USAGE_REPORT_FINDING_PATTERNS, UsageReportFinding,
 } from './private/envelope-settings';
-import { EnvelopeRole } from './private/envelope-role';
 import { constructError } from './private/validation';
 import type { SecureKey } from './secure-key';
 

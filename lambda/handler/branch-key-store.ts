@@ -46,9 +46,10 @@ export function branchKeyProvider(options: BranchKeyProviderOptions): CountingKe
     tableName: store.tableName, logicalKeyStoreName: store.logicalKeyStoreName, kmsKeyArn: options.kmsKeyArn, table: options.table, kms,
   });
   const cache = new BranchKeyCache({ ttlSeconds: store.cacheTtlSeconds, capacity: store.cacheCapacity, clock: options.clock });
-  const provider = store.branchKeyId !== undefined
-    ? new HierarchicalKeyProvider({ keyStore, branchKeyId: store.branchKeyId, cacheTtlSeconds: store.cacheTtlSeconds, cache })
-    : new HierarchicalKeyProvider({ keyStore, branchKeyIdSupplier: branchKeyIdFromContext(store.branchKeyIdContextKey!), cacheTtlSeconds: store.cacheTtlSeconds, cache });
+  const choice = store.branchKeyId !== undefined
+    ? { branchKeyId: store.branchKeyId }
+    : { branchKeyIdSupplier: branchKeyIdFromContext(store.branchKeyIdContextKey!) };
+  const provider = new HierarchicalKeyProvider({ keyStore, ...choice, cacheTtlSeconds: store.cacheTtlSeconds, cache });
   return new CountedKeyProvider(provider, counter);
 }
 

@@ -2,7 +2,7 @@
  * What each variable of the envelope Lambda means, and its default: for docs and tests. A module of
  * its own, which the handler never imports, so the bundle does not carry the text.
  */
-import { ENVIRONMENT_VARIABLES, INTEGER_SETTINGS, SUITE_NAMES, type EnvironmentSetting } from './config';
+import { INTEGER_SETTINGS, SUITE_NAMES, type EnvironmentSetting } from './config';
 
 /** Every variable with its default and meaning (for docs and the construct). */
 export const ENVIRONMENT_VARIABLE_DOCS: Readonly<Record<EnvironmentSetting, { readonly default: string; readonly description: string }>> = {

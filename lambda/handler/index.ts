@@ -3,8 +3,8 @@
  * from the environment once per container, on the first invocation, so loading this module stays
  * cheap and the data-key cache lives as long as the warm container.
  */
-import { createHandler, operationOf, type EnvelopeHandler, type EnvelopeInvocationContext, type EnvelopeResponse } from './create-handler';
 import type { EnvelopeFunctionConfig } from './config';
+import { createHandler, operationOf, type EnvelopeHandler, type EnvelopeInvocationContext, type EnvelopeResponse } from './create-handler';
 import { dependenciesFromEnvironment } from './environment';
 import { toErrorResponse } from './errors';
 import { CallLogger } from './logger';

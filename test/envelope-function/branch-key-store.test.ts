@@ -3,11 +3,11 @@
  * (the store's grantUse, in the function's one managed policy), the store key's policy honouring
  * the role (offline evaluator), the prop checks, and the checks packs.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { envOf, logicalId, synthError } from './fixtures';
 import { BranchKeyStore, EnvelopeFunction, EnvelopeFunctionProps, KeyPolicyChecks, SecureKey } from '../../src';
 import { envFor, resolveIntrinsics } from '../support/cfn-intrinsics';
@@ -39,8 +39,13 @@ function resolved(stack: Stack, fn: EnvelopeFunction) {
 
 function branchContext(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    'branch-key-id': 'acme', 'type': 'branch:ACTIVE', 'create-time': '2026-01-01T00:00:00.000000Z',
-    'kms-arn': 'arn:aws:kms:us-east-1:111111111111:key/x', 'hierarchy-version': '1', 'tablename': 'tenants', ...overrides,
+    'branch-key-id': 'acme',
+    'type': 'branch:ACTIVE',
+    'create-time': '2026-01-01T00:00:00.000000Z',
+    'kms-arn': 'arn:aws:kms:us-east-1:111111111111:key/x',
+    'hierarchy-version': '1',
+    'tablename': 'tenants',
+    ...overrides,
   };
 }
 
@@ -69,8 +74,8 @@ describe('EnvelopeFunction with a BranchKeyStore', () => {
     expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     const decrypt = role.Statement.find((s) => [s.Action].flat().includes('kms:Decrypt'))!;
     expect(decrypt.Condition).toEqual({
-      'StringEquals': { 'kms:EncryptionContext:tablename': 'tenants', 'kms:EncryptionContext:hierarchy-version': '1' },
-      'Null': { 'kms:EncryptionContext:branch-key-id': 'false', 'kms:EncryptionContext:type': 'false', 'kms:EncryptionContext:create-time': 'false', 'kms:EncryptionContext:kms-arn': 'false' },
+      StringEquals: { 'kms:EncryptionContext:tablename': 'tenants', 'kms:EncryptionContext:hierarchy-version': '1' },
+      Null: { 'kms:EncryptionContext:branch-key-id': 'false', 'kms:EncryptionContext:type': 'false', 'kms:EncryptionContext:create-time': 'false', 'kms:EncryptionContext:kms-arn': 'false' },
     });
     expect(Object.values(raw.Resources).filter((r) => r.Type === 'AWS::IAM::Policy')).toEqual([]);
   });
@@ -81,7 +86,7 @@ describe('EnvelopeFunction with a BranchKeyStore', () => {
     const decide = (action: string, encryptionContext?: Record<string, string>) =>
       authorize(p.keyPolicy(store.key), p.keyArn(store.key), p.caller, { action, encryptionContext });
     expect(decide('kms:Decrypt', branchContext())).toBe('allowed');
-    expect(decide('kms:Decrypt', branchContext({ 'type': 'branch:version:83eec007-5659-4554-bf11-699b90f41ac6' }))).toBe('allowed');
+    expect(decide('kms:Decrypt', branchContext({ type: 'branch:version:83eec007-5659-4554-bf11-699b90f41ac6' }))).toBe('allowed');
     expect(decide('kms:Decrypt', branchContext({ tablename: 'other-store' }))).not.toBe('allowed');
     expect(decide('kms:Decrypt', { tenant: 'acme' })).not.toBe('allowed');
     expect(decide('kms:Decrypt')).not.toBe('allowed');

@@ -2,6 +2,7 @@
  * The handler with a branch key store (SECUREKEY_BRANCH_KEY_*): its configuration, and encrypt and
  * decrypt through a HierarchicalKeyProvider over an in-memory branch key table and a LocalKms.
  */
+import { KEY_ARN } from './support';
 import { EnvelopeClient } from '../../../lambda/core/envelope-client';
 import { branchKeyProvider } from '../../../lambda/handler/branch-key-store';
 import { loadConfig } from '../../../lambda/handler/config';
@@ -11,7 +12,6 @@ import type { ErrorResponse } from '../../../lambda/handler/errors';
 import type { CallLogRecord } from '../../../lambda/handler/logger';
 import { branchKeyIdFromContext, HierarchicalKeyProvider } from '../../../lambda/hierarchy/hierarchical-key-provider';
 import { inMemoryStore, LOGICAL, TABLE } from '../hierarchy/support';
-import { KEY_ARN } from './support';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const STORE_ENV = { SECUREKEY_BRANCH_KEY_TABLE: TABLE, SECUREKEY_BRANCH_KEY_STORE_NAME: LOGICAL };

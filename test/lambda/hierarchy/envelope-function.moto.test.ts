@@ -55,7 +55,10 @@ suite('the bundled envelope Lambda with a branch key store (moto_server) and the
       BillingMode: 'PAY_PER_REQUEST',
     }));
     theirs = new BranchKeyStoreNode({
-      logicalKeyStoreName: LOGICAL, storage: { ddbTableName: TABLE, ddbClient: ddb }, keyManagement: { kmsClient: kms }, kmsConfiguration: { identifier: keyArn },
+      logicalKeyStoreName: LOGICAL,
+      storage: { ddbTableName: TABLE, ddbClient: ddb },
+      keyManagement: { kmsClient: kms },
+      kmsConfiguration: { identifier: keyArn },
     });
     // The store's administrator creates the tenants' branch keys; the function only reads them.
     for (const tenant of TENANTS) await theirs.createKey({ branchKeyIdentifier: tenant, encryptionContext: { tenant } });

@@ -155,12 +155,16 @@ export interface SecureKeyProps {
 
   /**
    * Let the account's IAM principals use the key only through these AWS services (`kms:ViaService`, and
-   * `kms:CallerAccount` this account), as DynamoDB, RDS, EBS and EFS need: the principal that creates the
+   * `kms:CallerAccount` this account), as DynamoDB, RDS, EBS, EFS and Lambda need: the principal that creates the
    * encrypted resource (CloudFormation's role) and the ones that use it call KMS through the service.
    * Gives `Decrypt`, `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`, `DescribeKey`, and `CreateGrant`
    * only with `kms:GrantIsForAWSResource`; never direct use. Their IAM policies must allow it as well.
-   * Short names (`dynamodb`, `rds`, `ec2`, `elasticfilesystem`) become `<name>.<region>.amazonaws.com`;
-   * values with a dot are used as given.
+   * `lambda` (a function's `environmentEncryption`) also gives `Encrypt` through Lambda alone: whoever
+   * creates or updates the function encrypts its environment variables with `kms:Encrypt` and lets Lambda
+   * decrypt them with a grant, as the AWS managed key `aws/lambda` allows. The same prop as for DynamoDB,
+   * rather than a preset, because what differs is only which actions the service calls; no other service
+   * gets `Encrypt`. Short names (`dynamodb`, `rds`, `ec2`, `elasticfilesystem`, `lambda`) become
+   * `<name>.<region>.amazonaws.com`; values with a dot are used as given.
    *
    * @default - none: the account's IAM principals cannot use the key, directly or through a service
    */

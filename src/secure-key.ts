@@ -1,7 +1,7 @@
 import { Annotations, Aws, Duration, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DeletionProtection, NetworkPerimeter, OrganizationPerimeter } from './guardrails';
 import { KeyAudit, KeyAuditOptions } from './key-audit';
 import { KeyGrantsWithConditions } from './key-grants';
@@ -16,6 +16,7 @@ import { keyPolicyPrincipal } from './private/cross-stack';
 import { guardrailComplianceRecords, guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
 import { keyComplianceRecords } from './private/key-compliance';
+import { replicaKeyArnFor, replicaKeyArnsFor } from './private/replica-arns';
 import { addReplicaInRegion, setUpMultiRegion } from './private/replica-primary';
 import { Replication } from './private/replica-settings';
 import { serviceConsumerProblems } from './private/service-consumers';
@@ -508,6 +509,26 @@ export class SecureKey extends SecureKeyBase {
         + "Add one with 'replicaRegions' or addReplica(stack).");
     }
     return found;
+  }
+
+  /**
+   * The ARN of this key's replica in `region`, for a resource of another stack that names it (a DynamoDB
+   * global table's `replicaKeyArns`). It is built in `scope`'s stack from the key ID that the replica shares
+   * with this key, so that stack references only the key's stack, and that stack is made to deploy after the
+   * replica's (the replica must exist first). `scope` cannot be in the key's own stack, which the replica
+   * stacks depend on. In the replica's own stack, this is the replica's `keyArn`.
+   */
+  public replicaKeyArn(region: string, scope: IConstruct): string {
+    return replicaKeyArnFor(this, region, scope);
+  }
+
+  /**
+   * The ARNs of this key's replicas by Region, each as `replicaKeyArn(region, scope)` gives it, leaving out a
+   * replica in the Region of `scope`'s stack (a resource takes the key itself in its own Region). For a global
+   * table in a stack of its own: `TableEncryptionV2.customerManagedKey(key, key.replicaKeyArns(tableStack))`.
+   */
+  public replicaKeyArns(scope: IConstruct): Record<string, string> {
+    return replicaKeyArnsFor(this, scope);
   }
 
   /** The key's replicas, in the order they were created. */

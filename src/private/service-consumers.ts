@@ -176,11 +176,18 @@ function appResources(root: IConstruct) {
 
 /**
  * Whether a resource's properties refer to the key: in the key's stack by Ref/GetAtt, in another stack by
- * importing an export of the key's stack (CDK names it `<stack>:ExportsOutput...<key logical id>...`).
+ * importing an export of the key's stack (CDK names it `<stack>:ExportsOutput...<key logical id>...`) or by
+ * reading one of its outputs (`Fn::GetStackOutput`, `OutputName` `PublishOutput...<key logical id>...`).
  */
 function refersTo(json: string, keyLogicalId: string, keyStack: Stack, sameStack: boolean): boolean {
   if (sameStack) return json.includes(`{"Ref":"${keyLogicalId}"}`) || json.includes(`["${keyLogicalId}","Arn"]`);
-  return new RegExp(`"Fn::ImportValue":"${keyStack.stackName}:ExportsOutput[A-Za-z]*${keyLogicalId}`).test(json);
+  const name = escapeRegExp(keyStack.stackName);
+  return new RegExp(`"Fn::ImportValue":"${name}:ExportsOutput[A-Za-z]*${keyLogicalId}`).test(json)
+    || new RegExp(`"Fn::GetStackOutput":\\{"StackName":"${name}"[^}]*"OutputName":"[A-Za-z]*Output[A-Za-z]*${keyLogicalId}`).test(json);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

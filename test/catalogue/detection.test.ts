@@ -88,6 +88,21 @@ describe('a service that needs the key policy: synth says what to add', () => {
     expect(synthError(fn((key) => ({ environment: { KEY_ARN: key.keyArn } })))).toBe('');
   });
 
+  test('a table in another stack is found through its Fn::GetStackOutput reference too (the flags cdk init writes)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const flags = (require('aws-cdk-lib/cx-api') as { CURRENTLY_RECOMMENDED_FLAGS: Record<string, unknown> }).CURRENTLY_RECOMMENDED_FLAGS;
+    const build = (props: SecureKeyProps) => {
+      const app = new App({ context: { ...flags } });
+      const key = new SecureKey(new Stack(app, 'Keys', { env: { account: ACCOUNT, region: REGION } }), 'Key', props);
+      table(new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } }), key);
+      return app;
+    };
+    expect(() => build({}).synth()).toThrow('SecureKey Keys/Key: Data/Orders/Resource (AWS::DynamoDB::Table) is encrypted with this key');
+    const data = build({ allowAccountUseViaServices: ['dynamodb'] }).synth().getStackByName('Data').template;
+    expect(JSON.stringify(data)).toContain('Fn::GetStackOutput');
+    expect(JSON.stringify(data)).not.toContain('Fn::ImportValue');
+  });
+
   test('a log group: allowCloudWatchLogs with its name, not another one', () => {
     const group = (stack: Stack, key: SecureKey) => new logs.LogGroup(stack, 'Logs', { logGroupName: '/app/orders', encryptionKey: key });
     expect(synthError(group)).toContain("App/Logs/Resource (AWS::Logs::LogGroup) is encrypted with this key, but the key policy does not let its service use it; the deployment would fail. CloudWatch Logs encrypts it and needs the key policy to allow that: call key.allowCloudWatchLogs({ logGroupNames: ['/app/orders'] }).");

@@ -21,12 +21,6 @@ export interface KeyConsumer {
 
 interface ServiceNeed {
   readonly types: readonly string[];
-  /** Whether the normalized key policy gives the service what it needs for this consumer. */
-  satisfied(statements: StatementJson[], consumer: KeyConsumer): boolean;
-  /** What is missing and what to set, for the message. */
-  fix(consumer: KeyConsumer): string;
-  /** Consumers of these types need this only in some shapes (an Auto Scaling group's launch template). */
-  applies?(consumer: KeyConsumer, app: AppResources): boolean;
   /**
    * The property that must refer to the key for the need to apply (a function's `KmsKeyArn`, not a key ARN
    * passed in its environment variables).
@@ -34,6 +28,12 @@ interface ServiceNeed {
    * @default - the key anywhere in the properties
    */
   readonly keyProperty?: string;
+  /** Whether the normalized key policy gives the service what it needs for this consumer. */
+  satisfied(statements: StatementJson[], consumer: KeyConsumer): boolean;
+  /** What is missing and what to set, for the message. */
+  fix(consumer: KeyConsumer): string;
+  /** Consumers of these types need this only in some shapes (an Auto Scaling group's launch template). */
+  applies?(consumer: KeyConsumer, app: AppResources): boolean;
 }
 
 interface AppResources {

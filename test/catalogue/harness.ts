@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { IConstruct } from 'constructs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 import { ACCOUNT, CatalogueCase, REGION, Who } from './case';
 import { findCycles, Resources } from './cycles';
 import { KeyPolicyChecks } from '../../src';
@@ -142,7 +142,12 @@ export function runCase(c: CatalogueCase): CaseResult {
 
   const templates = assembly.stacks.map((a) => join(assembly.directory, a.templateFile));
   return {
-    id: c.id, problems, keyPolicy, policyBytes: bytes(keyPolicy), proofs, templates,
+    id: c.id,
+    problems,
+    keyPolicy,
+    policyBytes: bytes(keyPolicy),
+    proofs,
+    templates,
     replicaPolicyBytes: key.replicaKeys.length > 0 ? replicaPolicyBytes : undefined,
   };
 }
@@ -176,7 +181,8 @@ function outputsOf(assembly: CloudAssembly): NonNullable<IntrinsicEnv['stackOutp
     const template = artifact?.template as { Resources?: Resources; Outputs?: Record<string, { Value: unknown }> } | undefined;
     const value = template?.Outputs?.[outputName]?.Value;
     if (artifact === undefined || value === undefined) return undefined;
-    return resolveIntrinsics(value, envFor(template as never, { account: artifact.environment.account, region: artifact.environment.region }, lookup));
+    const env = envFor(template as never, { account: artifact.environment.account, region: artifact.environment.region }, lookup);
+    return resolveIntrinsics(value, env);
   };
   return lookup;
 }

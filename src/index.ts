@@ -2,6 +2,7 @@
 // First: fails with what to install when a peer dependency is missing, before any import needs it.
 import './private/peers';
 export * from './secure-key';
+export * from './secure-key-props';
 export * from './key-grants';
 export type { KeyGrantOptions } from './key-policy';
 export * from './envelope-function-props';

@@ -91,6 +91,11 @@ export function viaServiceName(service: string, region: string): string {
   return service.includes('.') ? service : `${service}.${region}.amazonaws.com`;
 }
 
+/** Whether an expanded `kms:ViaService` value names a service that calls `kms:Encrypt` for its caller. */
+export function encryptsThroughKms(viaService: string): boolean {
+  return A.SERVICES_THAT_ENCRYPT.some((name) => viaService.startsWith(`${name}.`));
+}
+
 /** The condition block for a grant; undefined when there is nothing to condition on. */
 export function grantConditions(options: KeyGrantOptions | undefined, region: string): Record<string, Record<string, unknown>> | undefined {
   if (!options) return undefined;
@@ -149,6 +154,17 @@ export function accessModelStatements(model: AccessModel): iam.PolicyStatement[]
       resources: ['*'],
       conditions: { StringEquals: pinned, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }));
+    // Encrypt only through the services that call it (Lambda's environment variables), not the others.
+    const encryptVia = accountVia.filter(encryptsThroughKms);
+    if (encryptVia.length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'AccountEncryptsViaServices',
+        principals: [model.accountRoot],
+        actions: A.ACCOUNT_VIA_SERVICE_ENCRYPT_ACTIONS,
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': encryptVia, 'kms:CallerAccount': model.account } },
+      }));
+    }
   }
   if (model.administrators.length > 0) {
     statements.push(new iam.PolicyStatement({

@@ -6,11 +6,17 @@ import { KeyGrantsWithConditions } from './key-grants';
 import { KeyGrantOptions, accessModelStatements, adminActions, usageActions, viaServiceName } from './key-policy';
 import { guardrailStatements } from './private/guardrail-statements';
 import { keyPolicyProblems, SecureKeyBase } from './private/key-base';
-import { checkReplicaStack, multiRegionAdminStatements, notMultiRegion, ReplicaSource, replicaArn } from './private/replica-settings';
+import { checkReplicaStack, multiRegionAdminStatements, notMultiRegion, ReplicaPrimary, ReplicaSource, replicaArn } from './private/replica-settings';
+// Type only, for the public signatures below (erased from the JavaScript): the construct itself works on
+// ReplicaPrimary, what it needs of its primary.
 import type { SecureKey } from './secure-key';
 
 /** Properties of a SecureReplicaKey. */
 export interface SecureReplicaKeyProps {
+  // Typed SecureKey, not an interface, for users: only a SecureKey can be a primary (the replica copies its
+  // access model, which no IKey exposes), a jsii interface cannot carry the internal multi-Region set, and
+  // `replica.primary` gives users SecureKey's methods (replicaKey, replicaKeyArns). Changing it would change
+  // the published API.
   /**
    * The multi-Region primary key to replicate (`multiRegion: true`). The replica copies its access model
    * (administrators, users, IAM administration, services on behalf of users, `viaServices` and
@@ -46,17 +52,23 @@ export class SecureReplicaKey extends SecureKeyBase {
   /** The replica's key policy; the same checks as the primary's run over it at synth. */
   public readonly keyPolicy: iam.PolicyDocument;
   protected readonly policy: iam.PolicyDocument;
+  /** What the replica copied from its primary. */
+  private readonly source: ReplicaSource;
+  /** The key ID the replica shares with its primary. */
+  private readonly primaryKeyId: string;
 
   constructor(scope: Construct, id: string, props: SecureReplicaKeyProps) {
     super(scope, id);
-    const primary = props.primary;
+    const primary: ReplicaPrimary<SecureReplicaKey> = props.primary;
     const replication = primary._replication;
     if (!replication) throw notMultiRegion(primary);
     const source: ReplicaSource = replication.source;
+    this.source = source;
     const stack = Stack.of(this);
-    const primaryStack = Stack.of(primary);
+    const primaryStack = Stack.of(props.primary);
     checkReplicaStack(primary.node.path, primaryStack, stack, source.keySpec);
-    this.primary = primary;
+    this.primary = props.primary;
+    this.primaryKeyId = primary.keyId;
     this.region = stack.region;
     this.keySpec = source.keySpec;
     this.keyUsage = source.keyUsage;
@@ -147,7 +159,7 @@ export class SecureReplicaKey extends SecureKeyBase {
   protected _keyArnFor(grantee: iam.IGrantable): string {
     const granteeStack = stackOfGrantee(grantee);
     if (granteeStack === undefined || granteeStack === Stack.of(this)) return this.keyArn;
-    return replicaArn(granteeStack, this.region, this.primary.keyId);
+    return replicaArn(granteeStack, this.region, this.primaryKeyId);
   }
 
   /** @internal */
@@ -159,12 +171,12 @@ export class SecureReplicaKey extends SecureKeyBase {
     const { policy, errors } = this._renderedPolicyProblems();
     // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
     // can update the replica's policy, so the guard applies even when the primary bypasses it.
-    const bypass = this.primary._replication?.source.bypassPolicyLockoutSafetyCheck
+    const bypass = this.source.bypassPolicyLockoutSafetyCheck
       ? ' The primary sets bypassPolicyLockoutSafetyCheck, but AWS::KMS::ReplicaKey has no such property, so KMS would reject this replica.'
       : '';
     return [...errors, ...keyPolicyProblems(this, policy, `SecureKey replica ${this.node.path}`, () => '.',
       `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`,
-      this.primary._replication?.source.administratorsCanCreateGrants ?? false)];
+      this.source.administratorsCanCreateGrants)];
   }
 
 }

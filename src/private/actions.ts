@@ -78,6 +78,15 @@ export const USE_ACTIONS = [
 export const ACCOUNT_VIA_SERVICE_USE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'];
 export const ACCOUNT_VIA_SERVICE_GRANT_ACTIONS = ['kms:CreateGrant'];
 
+/**
+ * Services that encrypt with the caller's credentials through `kms:Encrypt` itself, rather than with data
+ * keys: Lambda encrypts a function's environment variables when the function is created or updated (the
+ * AWS managed key `aws/lambda` allows the account Encrypt through Lambda for that). Only these get
+ * `ACCOUNT_VIA_SERVICE_ENCRYPT_ACTIONS` from `allowAccountUseViaServices`, in a statement of their own.
+ */
+export const SERVICES_THAT_ENCRYPT = ['lambda'];
+export const ACCOUNT_VIA_SERVICE_ENCRYPT_ACTIONS = ['kms:Encrypt'];
+
 /** Data-key actions a service principal needs to publish to an encrypted topic, queue or bucket. */
 export const SERVICE_DATA_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
 

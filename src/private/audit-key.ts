@@ -5,7 +5,8 @@
  * it loads; key-audit.ts asks for it when it runs. Every public entry point (index.ts) loads secure-key.ts.
  */
 import type { Construct } from 'constructs';
-import type { SecureKey, SecureKeyProps } from '../secure-key';
+import type { SecureKey } from '../secure-key';
+import type { SecureKeyProps } from '../secure-key-props';
 
 /** The SecureKey class, as KeyAudit needs it: to create an audit key and to tell SecureKeys from other keys. */
 export type SecureKeyClass = new (scope: Construct, id: string, props?: SecureKeyProps) => SecureKey;

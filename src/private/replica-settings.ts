@@ -157,6 +157,19 @@ export interface ReplicaLike {
   readonly node: { readonly path: string };
 }
 
+/**
+ * What a replica needs of its primary key (a SecureKey), so that the replica construct depends on this
+ * interface, not on the primary's class: its identity, its aliases, and its multi-Region set.
+ */
+export interface ReplicaPrimary<R extends ReplicaLike> {
+  readonly node: { readonly path: string };
+  readonly keyArn: string;
+  readonly keyId: string;
+  readonly aliasNames: string[];
+  /** Undefined for a single-Region key. */
+  readonly _replication?: Replication<R>;
+}
+
 /** The primary key's side of a multi-Region set: what replicas copy, and which replicas exist. */
 export class Replication<R extends ReplicaLike> {
   private readonly replicas: R[] = [];

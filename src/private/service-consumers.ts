@@ -1,8 +1,8 @@
 /**
  * Resources of the app encrypted with a SecureKey whose service needs something from the key policy that
  * the key's grants cannot give, found at synth: an encrypted DynamoDB table, RDS database, EBS volume or
- * EFS file system (created through the service by CloudFormation's role), a log group, a trail, an Auto
- * Scaling group launching encrypted volumes. Without the statement the deployment (or the first write)
+ * EFS file system (created through the service by CloudFormation's role), a Lambda function's environment
+ * variables, a log group, a trail, an Auto Scaling group launching encrypted volumes. Without the statement the deployment (or the first write)
  * fails; with this check synth fails first, naming the resource and the prop or method to set.
  */
 import { CfnResource, Stack } from 'aws-cdk-lib';
@@ -21,6 +21,13 @@ export interface KeyConsumer {
 
 interface ServiceNeed {
   readonly types: readonly string[];
+  /**
+   * The property that must refer to the key for the need to apply (a function's `KmsKeyArn`, not a key ARN
+   * passed in its environment variables).
+   *
+   * @default - the key anywhere in the properties
+   */
+  readonly keyProperty?: string;
   /** Whether the normalized key policy gives the service what it needs for this consumer. */
   satisfied(statements: StatementJson[], consumer: KeyConsumer): boolean;
   /** What is missing and what to set, for the message. */
@@ -54,6 +61,17 @@ function servicePrincipals(s: StatementJson): string[] {
   return typeof p === 'object' && p !== null ? asArray(p.Service).map(String) : [];
 }
 
+/** A statement lets the account's IAM principals call `action` through the service (or through any). */
+function accountMayThrough(s: StatementJson, action: string, name: string): boolean {
+  const via = conditionValues(s, 'kms:viaservice');
+  return allowsAction(s, action) && awsPrincipals(s).some((p) => /:root$/.test(p) || p === '*')
+    && (via.some((v) => v.startsWith(`${name}.`)) || via.length === 0);
+}
+
+function addService(name: string): string {
+  return `add '${name}' to the key's allowAccountUseViaServices (for example allowAccountUseViaServices: ['${name}']).`;
+}
+
 /**
  * The account's IAM principals may create grants through the service: a statement for the account root
  * with `kms:ViaService` naming it, or with no `kms:ViaService` limit at all.
@@ -61,13 +79,24 @@ function servicePrincipals(s: StatementJson): string[] {
 function viaService(name: string, label: string, types: string[]): ServiceNeed {
   return {
     types,
-    satisfied: (statements) => statements.some((s) => allowsAction(s, 'kms:CreateGrant')
-      && awsPrincipals(s).some((p) => /:root$/.test(p) || p === '*')
-      && (conditionValues(s, 'kms:viaservice').some((v) => v.startsWith(`${name}.`)) || conditionValues(s, 'kms:viaservice').length === 0)),
+    satisfied: (statements) => statements.some((s) => accountMayThrough(s, 'kms:CreateGrant', name)),
     fix: () => `${label} creates it through the service on behalf of CloudFormation's role and needs the key policy to allow that (kms:CreateGrant, kms:DescribeKey through ${name}): `
-      + `add '${name}' to the key's allowAccountUseViaServices (for example allowAccountUseViaServices: ['${name}']).`,
+      + addService(name),
   };
 }
+
+/**
+ * A function's environment variables (`environmentEncryption`): whoever creates or updates the function
+ * encrypts them through Lambda (kms:Encrypt) and lets Lambda decrypt them at cold start (kms:CreateGrant).
+ */
+const LAMBDA_ENVIRONMENT: ServiceNeed = {
+  types: ['AWS::Lambda::Function'],
+  keyProperty: 'KmsKeyArn',
+  satisfied: (statements) => ['kms:Encrypt', 'kms:CreateGrant'].every((action) => statements.some((s) => accountMayThrough(s, action, 'lambda'))),
+  fix: () => "its environment variables are encrypted with it (environmentEncryption): whoever creates or updates the function (CloudFormation's role) "
+    + 'encrypts them through Lambda and lets Lambda decrypt them with a grant, which the key policy must allow (kms:Encrypt, kms:CreateGrant through lambda): '
+    + addService('lambda'),
+};
 
 function literal(value: unknown): string | undefined {
   return typeof value === 'string' && !value.includes('${') ? value : undefined;
@@ -83,6 +112,7 @@ const NEEDS: ServiceNeed[] = [
   viaService('rds', 'RDS', ['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance']),
   viaService('ec2', 'EC2 (EBS)', ['AWS::EC2::Instance', 'AWS::EC2::Volume']),
   viaService('elasticfilesystem', 'EFS', ['AWS::EFS::FileSystem']),
+  LAMBDA_ENVIRONMENT,
   {
     types: ['AWS::Logs::LogGroup'],
     satisfied: (statements, c) => {
@@ -124,7 +154,7 @@ const NEEDS: ServiceNeed[] = [
 const TYPES = new Set(NEEDS.flatMap((n) => n.types));
 
 /** The resources of the app of the types above, read once per app (every key's check shares them). */
-const APP_RESOURCES = new WeakMap<IConstruct, Array<{ resource: CfnResource; json: string; consumer: KeyConsumer }>>();
+const APP_RESOURCES = new WeakMap<IConstruct, Array<{ resource: CfnResource; json: string; raw: Record<string, unknown>; consumer: KeyConsumer }>>();
 
 function appResources(root: IConstruct) {
   let found = APP_RESOURCES.get(root);
@@ -135,9 +165,9 @@ function appResources(root: IConstruct) {
       const stack = Stack.of(c);
       const logicalId = stack.resolve(c.logicalId) as string;
       const cfn = stack.resolve(c._toCloudFormation()) as { Resources: Record<string, { Properties?: unknown }> };
-      const raw = cfn.Resources[logicalId]?.Properties ?? {};
+      const raw = (cfn.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>;
       const consumer = { path: c.node.path, type: c.cfnResourceType, logicalId, properties: normalize(raw) as Record<string, unknown> };
-      found.push({ resource: c, json: JSON.stringify(raw), consumer });
+      found.push({ resource: c, json: JSON.stringify(raw), raw, consumer });
     }
     APP_RESOURCES.set(root, found);
   }
@@ -146,11 +176,18 @@ function appResources(root: IConstruct) {
 
 /**
  * Whether a resource's properties refer to the key: in the key's stack by Ref/GetAtt, in another stack by
- * importing an export of the key's stack (CDK names it `<stack>:ExportsOutput...<key logical id>...`).
+ * importing an export of the key's stack (CDK names it `<stack>:ExportsOutput...<key logical id>...`) or by
+ * reading one of its outputs (`Fn::GetStackOutput`, `OutputName` `PublishOutput...<key logical id>...`).
  */
 function refersTo(json: string, keyLogicalId: string, keyStack: Stack, sameStack: boolean): boolean {
   if (sameStack) return json.includes(`{"Ref":"${keyLogicalId}"}`) || json.includes(`["${keyLogicalId}","Arn"]`);
-  return new RegExp(`"Fn::ImportValue":"${keyStack.stackName}:ExportsOutput[A-Za-z]*${keyLogicalId}`).test(json);
+  const name = escapeRegExp(keyStack.stackName);
+  return new RegExp(`"Fn::ImportValue":"${name}:ExportsOutput[A-Za-z]*${keyLogicalId}`).test(json)
+    || new RegExp(`"Fn::GetStackOutput":\\{"StackName":"${name}"[^}]*"OutputName":"[A-Za-z]*Output[A-Za-z]*${keyLogicalId}`).test(json);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -161,16 +198,21 @@ export function serviceConsumerProblems(key: CfnResource, subject: string, polic
   const keyStack = Stack.of(key);
   const keyLogicalId = keyStack.resolve(key.logicalId) as string;
   const resources = appResources(key.node.root);
-  const consumers = resources.filter((r) => r.consumer.type !== 'AWS::AutoScaling::AutoScalingGroup'
-    && refersTo(r.json, keyLogicalId, keyStack, Stack.of(r.resource) === keyStack));
+  const refers = (r: (typeof resources)[number], property: string | undefined) => {
+    const json = property === undefined ? r.json : JSON.stringify(r.raw[property] ?? null);
+    return refersTo(json, keyLogicalId, keyStack, Stack.of(r.resource) === keyStack);
+  };
+  const consumers = resources.filter((r) => r.consumer.type !== 'AWS::AutoScaling::AutoScalingGroup' && refers(r, undefined));
   if (consumers.length === 0) return [];
   const launchTemplatesOfGroups = new Set(resources.filter((r) => r.consumer.type === 'AWS::AutoScaling::AutoScalingGroup')
     .flatMap((r) => [...r.json.matchAll(/"LaunchTemplateId":\{"Ref":"([^"]+)"\}/g)].map((m) => m[1])));
   const statements = statementsOf(normalize(policy));
   const problems: string[] = [];
-  for (const { consumer } of consumers) {
+  for (const r of consumers) {
+    const consumer = r.consumer;
     for (const need of NEEDS) {
       if (!need.types.includes(consumer.type) || (need.applies && !need.applies(consumer, { launchTemplatesOfGroups }))) continue;
+      if (need.keyProperty !== undefined && !refers(r, need.keyProperty)) continue;
       if (!need.satisfied(statements, consumer)) {
         problems.push(`${subject}: ${consumer.path} (${consumer.type}) is encrypted with this key, but the key policy does not let its service use it; the deployment would fail. ${need.fix(consumer)}`);
       }

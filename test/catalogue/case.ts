@@ -5,6 +5,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { SecureKey } from '../../src';
 import { KmsRequest, Statement } from '../support/kms-access';
 
@@ -23,13 +24,18 @@ export type Who =
 
 /** One KMS request and the answer KMS must give. String values may be CDK tokens of the case's stack. */
 export interface AccessProof {
+  /** The key asked: a replica of the case's key (its policy in its own stack and Region); default the case's key. */
+  readonly key?: kms.IKey;
   readonly who: Who;
   readonly request: KmsRequest;
   readonly expect: 'allowed' | 'denied';
 }
 
 export interface CaseApp {
-  /** The SecureKey under test; its key policy is measured and evaluated. */
+  /**
+   * The SecureKey under test; its key policy is measured and evaluated. The case may put the service's
+   * resources in stacks of its own (`new Stack(stack.node.scope, ...)`): every stack of the app is checked.
+   */
   readonly key: SecureKey;
   readonly proofs: AccessProof[];
 }
@@ -77,6 +83,6 @@ export const OTHER_PRINCIPAL: Who = {
 };
 
 /** `<service>.<region>.amazonaws.com`, the kms:ViaService value of a service. */
-export function via(name: string): string {
-  return `${name}.${REGION}.amazonaws.com`;
+export function via(name: string, region: string = REGION): string {
+  return `${name}.${region}.amazonaws.com`;
 }

@@ -8,6 +8,7 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { ACCOUNT, REGION } from './case';
@@ -67,6 +68,39 @@ describe('a service that needs the key policy: synth says what to add', () => {
     const key = new SecureKey(keyStack, 'Key');
     table(new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } }), key);
     expect(() => app.synth()).toThrow('SecureKey Keys/Key: Data/Orders/Resource (AWS::DynamoDB::Table) is encrypted with this key');
+  });
+
+  test('a Lambda function with environmentEncryption: allowAccountUseViaServices lambda, which gives Encrypt through Lambda only', () => {
+    const fn = (environment: (key: SecureKey) => Partial<lambda.FunctionProps>) => (stack: Stack, key: SecureKey) => new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'), ...environment(key),
+    });
+    const encrypted = fn((key) => ({ environment: { TABLE: 'orders' }, environmentEncryption: key }));
+    const message = synthError(encrypted);
+    expect(message).toContain('SecureKey App/Key: App/Fn/Resource (AWS::Lambda::Function) is encrypted with this key, but the key policy does not let its service use it; '
+      + "the deployment would fail. its environment variables are encrypted with it (environmentEncryption): whoever creates or updates the function (CloudFormation's role) "
+      + 'encrypts them through Lambda and lets Lambda decrypt them with a grant, which the key policy must allow (kms:Encrypt, kms:CreateGrant through lambda): '
+      + "add 'lambda' to the key's allowAccountUseViaServices (for example allowAccountUseViaServices: ['lambda']).");
+    // Another service's statement gives CreateGrant but not through Lambda, and never Encrypt.
+    expect(synthError(encrypted, { allowAccountUseViaServices: ['dynamodb'] })).toContain("add 'lambda' to the key's allowAccountUseViaServices");
+    expect(synthError(encrypted, { allowAccountUseViaServices: ['lambda'] })).toBe('');
+    expect(synthError(encrypted, { allowAccountUseViaServices: ['dynamodb', 'lambda.us-east-1.amazonaws.com'] })).toBe('');
+    // The key's ARN in a variable of an unencrypted environment is not environment encryption.
+    expect(synthError(fn((key) => ({ environment: { KEY_ARN: key.keyArn } })))).toBe('');
+  });
+
+  test('a table in another stack is found through its Fn::GetStackOutput reference too (the flags cdk init writes)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const flags = (require('aws-cdk-lib/cx-api') as { CURRENTLY_RECOMMENDED_FLAGS: Record<string, unknown> }).CURRENTLY_RECOMMENDED_FLAGS;
+    const build = (props: SecureKeyProps) => {
+      const app = new App({ context: { ...flags } });
+      const key = new SecureKey(new Stack(app, 'Keys', { env: { account: ACCOUNT, region: REGION } }), 'Key', props);
+      table(new Stack(app, 'Data', { env: { account: ACCOUNT, region: REGION } }), key);
+      return app;
+    };
+    expect(() => build({}).synth()).toThrow('SecureKey Keys/Key: Data/Orders/Resource (AWS::DynamoDB::Table) is encrypted with this key');
+    const data = build({ allowAccountUseViaServices: ['dynamodb'] }).synth().getStackByName('Data').template;
+    expect(JSON.stringify(data)).toContain('Fn::GetStackOutput');
+    expect(JSON.stringify(data)).not.toContain('Fn::ImportValue');
   });
 
   test('a log group: allowCloudWatchLogs with its name, not another one', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 import { ACCOUNT, CatalogueCase, REGION, Who } from './case';
 import { findCycles, Resources } from './cycles';
 import { KeyPolicyChecks } from '../../src';
@@ -23,6 +24,8 @@ export interface CaseResult {
   readonly keyPolicy?: PolicyJson;
   /** Bytes of the resolved key policy as compact JSON. */
   readonly policyBytes?: number;
+  /** Bytes of each replica's resolved key policy, by Region (multi-Region cases). */
+  readonly replicaPolicyBytes?: Record<string, number>;
   /** Each proof as a sentence: who, the request, the answer expected. */
   readonly proofs: string[];
   /** The synthesized templates (files in the cloud assembly), for cfn-lint. */
@@ -73,7 +76,10 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
     const template = artifact.template as { Resources?: Resources };
     for (const cycle of findCycles(template.Resources ?? {})) problems.push(`cycle in ${artifact.stackName}: ${cycle.join(' -> ')}`);
-    for (const [logicalId, r] of Object.entries(template.Resources ?? {})) {
+    // Validated with intrinsics resolved to placeholder strings (a replica's primary ARN is read across Regions).
+    const env = envFor(template as never, { account: artifact.environment.account, region: artifact.environment.region }, outputsOf(assembly));
+    const resolvedResources = resolveIntrinsics(template.Resources ?? {}, env) as Resources;
+    for (const [logicalId, r] of Object.entries(resolvedResources)) {
       for (const set of KEY_SCHEMAS) {
         const validate = set.byType[r.Type];
         if (validate && !validate(r.Properties ?? {})) {
@@ -92,7 +98,7 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
   }
 
-  const ours = [key.node.path, ...(key.audit ? [key.audit.node.path] : [])];
+  const ours = [key.node.path, ...(key.audit ? [key.audit.node.path] : []), ...key.replicaKeys.map((r) => r.node.path)];
   const isOurs = (path: string) => ours.some((p) => path === p || path.startsWith(`${p}/`));
   for (const s of app.node.children.filter(Stack.isStack)) {
     for (const pack of NAG_PACKS()) {
@@ -102,24 +108,32 @@ export function runCase(c: CatalogueCase): CaseResult {
     }
   }
 
-  const keyStack = Stack.of(key);
-  const template = assembly.getStackArtifact(keyStack.artifactId).template as { Resources: Resources };
-  const env = envFor(template, { account: ACCOUNT, region: REGION });
-  const resolved = resolveIntrinsics(template, env) as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
-  const keyLogicalId = keyStack.getLogicalId(key.node.defaultChild as never);
-  const keyPolicy = resolved.Resources[keyLogicalId].Properties!.KeyPolicy as PolicyJson;
-  const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyLogicalId}`;
+  // Each key asked (the case's key, its replicas) with its policy resolved in its own stack and Region.
+  const views = new Map<IConstruct, KeyView>();
+  const viewOf = (k: IConstruct): KeyView => {
+    let v = views.get(k);
+    if (!v) {
+      v = keyView(assembly, k);
+      views.set(k, v);
+    }
+    return v;
+  };
+  const stackView = (s: Stack) => resolvedStack(assembly, s);
+  const { keyPolicy } = viewOf(key);
+  const replicaPolicyBytes = Object.fromEntries(key.replicaKeys.map((r) => [r.region, bytes(viewOf(r).keyPolicy)]));
   const proofs: string[] = [];
   for (const proof of built.proofs) {
-    const caller = callerOf(proof.who, keyStack, resolved as never, env);
-    const request = resolveStrings(keyStack, proof.request, env);
+    const view = viewOf(proof.key ?? key);
+    const caller = callerOf(proof.who, stackView);
+    const request = resolveStrings(view.stack, proof.request, view.env);
     let answer: string;
     try {
-      answer = authorize(keyPolicy, keyArn, caller, request);
+      answer = authorize(view.keyPolicy, view.keyArn, caller, request);
     } catch (e) {
       answer = `an evaluator error (${(e as Error).message})`;
     }
-    const sentence = `${proof.who.label}: ${request.action.replace('kms:', '')}${describe(request)}`;
+    const asked = view.stack === Stack.of(key) ? '' : `the replica in ${view.stack.region}: `;
+    const sentence = `${asked}${proof.who.label}: ${request.action.replace('kms:', '')}${describe(request)}`;
     proofs.push(answer === proof.expect ? `${sentence} ${answer}` : `${sentence} must be ${proof.expect}; today ${answer}`);
     if (answer !== proof.expect) {
       problems.push(`${proof.who.label} ${request.action}${describe(request)}: expected ${proof.expect}, got ${answer}`);
@@ -127,18 +141,76 @@ export function runCase(c: CatalogueCase): CaseResult {
   }
 
   const templates = assembly.stacks.map((a) => join(assembly.directory, a.templateFile));
-  return { id: c.id, problems, keyPolicy, policyBytes: Buffer.byteLength(JSON.stringify(keyPolicy), 'utf8'), proofs, templates };
+  return {
+    id: c.id,
+    problems,
+    keyPolicy,
+    policyBytes: bytes(keyPolicy),
+    proofs,
+    templates,
+    replicaPolicyBytes: key.replicaKeys.length > 0 ? replicaPolicyBytes : undefined,
+  };
 }
 
-function callerOf(who: Who, stack: Stack, resolved: { Resources: Resources }, env: IntrinsicEnv): Caller {
+function bytes(policy: PolicyJson): number {
+  return Buffer.byteLength(JSON.stringify(policy), 'utf8');
+}
+
+interface StackView {
+  readonly stack: Stack;
+  readonly env: IntrinsicEnv;
+  readonly resolved: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+}
+
+interface KeyView extends StackView {
+  readonly keyPolicy: PolicyJson;
+  readonly keyArn: string;
+}
+
+/** A stack's template with intrinsics resolved for its own account and Region. */
+function resolvedStack(assembly: CloudAssembly, stack: Stack): StackView {
+  const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Resources };
+  const env = envFor(template, { account: stack.account, region: stack.region }, outputsOf(assembly));
+  return { stack, env, resolved: resolveIntrinsics(template, env) as StackView['resolved'] };
+}
+
+/** Another stack's outputs (CDK's Fn::GetStackOutput references), resolved in that stack's own account and Region. */
+function outputsOf(assembly: CloudAssembly): NonNullable<IntrinsicEnv['stackOutput']> {
+  const lookup = (stackName: string, _region: string | undefined, outputName: string): unknown => {
+    const artifact = assembly.stacks.find((a) => a.stackName === stackName);
+    const template = artifact?.template as { Resources?: Resources; Outputs?: Record<string, { Value: unknown }> } | undefined;
+    const value = template?.Outputs?.[outputName]?.Value;
+    if (artifact === undefined || value === undefined) return undefined;
+    const env = envFor(template as never, { account: artifact.environment.account, region: artifact.environment.region }, lookup);
+    return resolveIntrinsics(value, env);
+  };
+  return lookup;
+}
+
+/** A key's resolved key policy, in its own stack and Region, and a placeholder ARN. */
+function keyView(assembly: CloudAssembly, key: IConstruct): KeyView {
+  const view = resolvedStack(assembly, Stack.of(key));
+  const logicalId = view.stack.getLogicalId(key.node.defaultChild as never);
+  return {
+    ...view,
+    keyPolicy: view.resolved.Resources[logicalId].Properties!.KeyPolicy as PolicyJson,
+    keyArn: `arn:aws:kms:${view.stack.region}:${ACCOUNT}:key/${logicalId}`,
+  };
+}
+
+function callerOf(who: Who, stackView: (stack: Stack) => StackView): Caller {
   switch (who.kind) {
     case 'service':
       return { label: who.label, service: who.service, account: ACCOUNT, iamStatements: [] };
     case 'principal':
       return { label: who.label, arn: who.arn, account: who.account, iamStatements: who.iamStatements };
     case 'role': {
+      // The role's own stack, which may not be the key's: its name is the one CDK gave it, or its logical id.
+      const { stack, env, resolved } = stackView(Stack.of(who.role));
       const roleId = stack.getLogicalId(who.role.node.defaultChild as never);
-      return { label: who.label, arn: `arn:${env.partition}:iam::${env.account}:role/${roleId}`, account: env.account, iamStatements: iamStatementsOfRole(resolved as never, roleId) };
+      const name = resolved.Resources[roleId]?.Properties?.RoleName;
+      const arn = `arn:${env.partition}:iam::${env.account}:role/${typeof name === 'string' ? name : roleId}`;
+      return { label: who.label, arn, account: env.account, iamStatements: iamStatementsOfRole(resolved as never, roleId) };
     }
   }
 }

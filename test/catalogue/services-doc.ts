@@ -56,10 +56,11 @@ export function servicesMarkdown(rows: Array<{ c: CatalogueCase; result: CaseRes
     '"What SecureKey writes" lists the key-policy statements beyond the one every SecureKey has (the account',
     'administers the key through IAM, never uses it). Policy size: bytes of the key policy as compact JSON with',
     'placeholder ARNs (account 111111111111, roles named by logical id); deployed ARNs are somewhat longer. KMS',
-    'accepts up to 32 768 bytes.',
+    'accepts up to 32 768 bytes. A multi-Region case also gives each replica\'s own key policy size.',
     '',
     'Synth checks the user\'s part where a service needs one: a DynamoDB table, RDS database, EC2 instance or',
-    'volume, EFS file system, log group, trail or Auto Scaling launch template encrypted with a SecureKey whose',
+    'volume, EFS file system, Lambda function\'s environment variables, log group, trail or Auto Scaling launch',
+    'template encrypted with a SecureKey whose',
     'policy lacks the statement fails synth, naming the resource and the prop or method to set. For Backup,',
     'OpenSearch, ElastiCache, ECR and Firehose the table follows those services\' documentation of what a',
     'customer managed key needs, and synth does not check it yet.',
@@ -74,7 +75,8 @@ export function servicesMarkdown(rows: Array<{ c: CatalogueCase; result: CaseRes
       : 'n/a (synth fails)';
     const conditions = result.keyPolicy ? added.map((s) => conditionText(s.Condition) || 'none').join('<br>') : '';
     const status = gap ? `fails: ${gap}` : result.problems.length === 0 ? 'clean' : `fails: ${result.problems[0]}`;
-    const size = result.policyBytes !== undefined ? `${result.policyBytes} B` : 'n/a';
+    const replicas = Object.entries(result.replicaPolicyBytes ?? {}).map(([region, bytes]) => `<br>replica ${region}: ${bytes} B`).join('');
+    const size = result.policyBytes !== undefined ? `${result.policyBytes} B${replicas}` : 'n/a';
     lines.push(`| ${[c.service, `\`${c.construct}\``, writes, conditions, c.userMust, status, size].map(escape).join(' | ')} |`);
   }
   lines.push('', '## What each app proves', '');

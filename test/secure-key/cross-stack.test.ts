@@ -23,7 +23,7 @@ const env = { account: ACCOUNT, region: REGION };
 function platformApp() {
   const app = new App({ context: { ...CURRENTLY_RECOMMENDED_FLAGS } });
   const keyStack = new Stack(app, 'Keys', { env });
-  const key = new SecureKey(keyStack, 'DataKey', { allowAccountUseViaServices: ['dynamodb'] });
+  const key = new SecureKey(keyStack, 'DataKey', { allowAccountUseViaServices: ['dynamodb', 'lambda'] });
 
   const data = new Stack(app, 'Data', { env });
   const reader = new iam.Role(data, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });

@@ -49,7 +49,7 @@ describe('Secrets Manager', () => {
   });
 });
 
-describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS)', () => {
+describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS, Lambda)', () => {
   const stack = newStack();
   const { appRole } = roles(stack);
   const key = new SecureKey(stack, 'Key', { allowAccountUseViaServices: ['dynamodb', 'rds'] });
@@ -98,6 +98,32 @@ describe('allowAccountUseViaServices (DynamoDB, RDS, EBS, EFS)', () => {
     expect(can('kms:CreateGrant', { grantIsForAwsResource: true })).toBe('denied');
     expect(can('kms:Decrypt', { viaService: `s3.${REGION}.amazonaws.com` })).toBe('denied');
     expect(can('kms:Encrypt', { viaService: ddbVia })).toBe('denied');
+  });
+
+  test('no service of the list calls Encrypt itself, so there is no Encrypt statement', () => {
+    expect(r.keyPolicy.Statement.find((s) => s.Sid === 'AccountEncryptsViaServices')).toBeUndefined();
+  });
+
+  test("'lambda' adds Encrypt through Lambda alone, for environment variables", () => {
+    const lambdaStack = newStack();
+    const lambdaKey = new SecureKey(lambdaStack, 'Key', { allowAccountUseViaServices: ['dynamodb', 'lambda'] });
+    expect(synthErrors(lambdaStack)).toEqual([]);
+    const lr = resolveKey(lambdaKey);
+    const lambdaVia = `lambda.${REGION}.amazonaws.com`;
+    expect(lr.keyPolicy.Statement.find((s) => s.Sid === 'AccountEncryptsViaServices')).toEqual({
+      Sid: 'AccountEncryptsViaServices',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:Encrypt',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': [lambdaVia], 'kms:CallerAccount': ACCOUNT } },
+    });
+    const canL = (action: string, extra: object = {}) => authorize(lr.keyPolicy, lr.keyArn, deployer, { action, ...extra });
+    expect(canL('kms:Encrypt', { viaService: lambdaVia })).toBe('allowed');
+    expect(canL('kms:CreateGrant', { viaService: lambdaVia, grantIsForAwsResource: true })).toBe('allowed');
+    expect(canL('kms:Encrypt', { viaService: ddbVia })).toBe('denied');
+    expect(canL('kms:Encrypt')).toBe('denied');
+    expect(canL('kms:ReEncryptTo', { viaService: lambdaVia })).toBe('denied');
   });
 
   test('a role of the account without IAM permissions cannot use the key through DynamoDB', () => {

@@ -9,6 +9,13 @@ export interface IntrinsicEnv {
   readonly partition: string;
   /** The template's Resources, to know what a logical ID is (a role, a key...). */
   readonly resources: Record<string, { Type: string }>;
+  /**
+   * The value of another stack's output (`Fn::GetStackOutput`, CDK's cross-stack and cross-Region
+   * references), already resolved in that stack.
+   *
+   * @default - a placeholder `output:<stack>.<output>`
+   */
+  readonly stackOutput?: (stackName: string, region: string | undefined, outputName: string) => unknown;
 }
 
 export const DEFAULT_ENV = { account: '111111111111', region: 'us-east-1', partition: 'aws' };
@@ -82,6 +89,10 @@ export function resolveIntrinsics(value: unknown, env: IntrinsicEnv): unknown {
       }
       case 'Fn::ImportValue':
         return `import:${JSON.stringify(arg)}`;
+      case 'Fn::GetStackOutput': {
+        const { StackName, Region, OutputName } = resolveIntrinsics(arg, env) as { StackName: string; Region?: string; OutputName: string };
+        return env.stackOutput?.(StackName, Region, OutputName) ?? `output:${StackName}.${OutputName}`;
+      }
       default:
         break;
     }
@@ -89,6 +100,9 @@ export function resolveIntrinsics(value: unknown, env: IntrinsicEnv): unknown {
   return Object.fromEntries(keys.map((k) => [k, resolveIntrinsics(obj[k], env)]));
 }
 
-export function envFor(template: { Resources?: Record<string, { Type: string }> }, overrides: Partial<typeof DEFAULT_ENV> = {}): IntrinsicEnv {
-  return { ...DEFAULT_ENV, ...overrides, resources: template.Resources ?? {} };
+export function envFor(
+  template: { Resources?: Record<string, { Type: string }> }, overrides: Partial<typeof DEFAULT_ENV> = {},
+  stackOutput?: IntrinsicEnv['stackOutput'],
+): IntrinsicEnv {
+  return { ...DEFAULT_ENV, ...overrides, resources: template.Resources ?? {}, stackOutput };
 }

@@ -78,8 +78,15 @@ export const COMPUTE_CASES: CatalogueCase[] = [{
         // Lambda and lets Lambda decrypt them at cold start with a grant.
         { who: DEPLOY_ROLE, request: { action: 'kms:Encrypt', viaService: via('lambda') }, expect: 'allowed' },
         { who: DEPLOY_ROLE, request: { action: 'kms:CreateGrant', viaService: via('lambda'), grantIsForAwsResource: true }, expect: 'allowed' },
+        { who: DEPLOY_ROLE, request: { action: 'kms:Decrypt', viaService: via('lambda') }, expect: 'allowed' },
+        { who: DEPLOY_ROLE, request: { action: 'kms:DescribeKey', viaService: via('lambda') }, expect: 'allowed' },
+        { who: DEPLOY_ROLE, request: { action: 'kms:CreateGrant', viaService: via('lambda'), grantIsForAwsResource: false }, expect: 'denied' },
         { who: DEPLOY_ROLE, request: { action: 'kms:Encrypt' }, expect: 'denied' },
+        // Encrypt is Lambda's alone: no other service, and not re-encryption through Lambda either.
+        { who: DEPLOY_ROLE, request: { action: 'kms:Encrypt', viaService: via('s3') }, expect: 'denied' },
+        { who: DEPLOY_ROLE, request: { action: 'kms:ReEncryptTo', viaService: via('lambda') }, expect: 'denied' },
         { who: role('execution role', fn.role!), request: { action: 'kms:Encrypt' }, expect: 'denied' },
+        { who: OTHER_PRINCIPAL, request: { action: 'kms:Decrypt' }, expect: 'denied' },
       ],
     };
   },

@@ -1,4 +1,5 @@
 /** Object, table and file storage under a SecureKey. */
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,7 +9,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { appRole } from './messaging';
 import { SecureKey } from '../../../src';
-import { ACCOUNT, CatalogueCase, DEPLOY_ROLE, OTHER_ACCOUNT, OTHER_PRINCIPAL, role, service, via } from '../case';
+import { ACCOUNT, CatalogueCase, DEPLOY_ROLE, OTHER_ACCOUNT, OTHER_PRINCIPAL, REGION, role, service, via } from '../case';
 
 /** CloudFormation's role creates the resource through the service: DescribeKey and a grant for the resource. */
 export function deployProofs(serviceName: string) {
@@ -20,7 +21,7 @@ export function deployProofs(serviceName: string) {
   ];
 }
 
-export function smallVpc(stack: import('aws-cdk-lib').Stack): ec2.Vpc {
+export function smallVpc(stack: Stack): ec2.Vpc {
   return new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
 }
 
@@ -90,16 +91,40 @@ export const STORAGE_CASES: CatalogueCase[] = [{
   id: 'dynamodb-global',
   service: 'Amazon DynamoDB global table (TableV2, one replica)',
   construct: 'dynamodb.TableV2 + TableEncryptionV2.customerManagedKey',
-  userMust: "`allowAccountUseViaServices: ['dynamodb']`, `replicaRegions`",
+  userMust: "`allowAccountUseViaServices: ['dynamodb']`, `replicaRegions`; the table in a stack of its own, with `key.replicaKeyArns(tableStack)`; acknowledge `multiRegionIsANewKey` once the key exists",
   build(stack) {
     const key = new SecureKey(stack, 'Key', { allowAccountUseViaServices: ['dynamodb'], replicaRegions: ['eu-west-1'] });
-    new dynamodb.TableV2(stack, 'Global', {
+    Annotations.of(key).acknowledgeWarning('cdk-secure-key:multiRegionIsANewKey', 'a new key, created multi-Region');
+    // The table's replica needs the replica key, so the table deploys after the replica's stack: in a stack
+    // of its own (the key's stack deploys before the replica's). replicaKeyArns adds that dependency.
+    const tables = new Stack(stack.node.scope!, 'CatalogueTables', { env: { account: ACCOUNT, region: REGION } });
+    const table = new dynamodb.TableV2(tables, 'Global', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key, { 'eu-west-1': key.replicaKey('eu-west-1').keyArn }),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key, key.replicaKeyArns(tables)),
       replicas: [{ region: 'eu-west-1' }],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
-    return { key, proofs: deployProofs('dynamodb') };
+    const app = appRole(tables);
+    table.grantReadWriteData(app);
+    const replica = key.replicaKey('eu-west-1');
+    const eu = via('dynamodb', 'eu-west-1');
+    return {
+      key,
+      proofs: [
+        ...deployProofs('dynamodb'),
+        { who: role('app role', app), request: { action: 'kms:Decrypt', viaService: via('dynamodb') }, expect: 'allowed' },
+        // DynamoDB creates the replica table in eu-west-1 under the replica key, through DynamoDB of that Region.
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:DescribeKey', viaService: eu }, expect: 'allowed' },
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:CreateGrant', viaService: eu, grantIsForAwsResource: true }, expect: 'allowed' },
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:GenerateDataKey', viaService: eu }, expect: 'allowed' },
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:Decrypt', viaService: eu }, expect: 'allowed' },
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:CreateGrant', viaService: eu, grantIsForAwsResource: false }, expect: 'denied' },
+        // The replica's statements name DynamoDB of its own Region, not the primary's.
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:CreateGrant', viaService: via('dynamodb'), grantIsForAwsResource: true }, expect: 'denied' },
+        { key: replica, who: DEPLOY_ROLE, request: { action: 'kms:Decrypt' }, expect: 'denied' },
+        { key: replica, who: OTHER_PRINCIPAL, request: { action: 'kms:Decrypt', viaService: via('s3', 'eu-west-1') }, expect: 'denied' },
+      ],
+    };
   },
 }, {
   id: 'efs',

@@ -13,6 +13,8 @@
 import {
   estimateFleet, FleetCacheSettings, FleetEstimate, FleetWorkload, KMS_SYMMETRIC_QUOTAS,
 } from './fleet-model';
+import { HierarchicalFleetResult, hierarchicalFleetCheck } from './fleet-hierarchical.bench';
+import { prng } from './support';
 import { CachingMaterialsManager } from '../lambda/core/caching-materials-manager';
 import { DataKeyCache } from '../lambda/core/data-key-cache';
 import { DefaultMaterialsManager } from '../lambda/core/materials';
@@ -36,20 +38,6 @@ class CountingKms extends LocalKms {
     return super.decrypt(input);
   }
 }
-
-/** mulberry32: a small seeded PRNG, so every run draws the same traffic. */
-/* eslint-disable no-bitwise */ // a PRNG is bit mixing
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 export interface SimulationCase {
   readonly name: string;
@@ -202,6 +190,8 @@ export interface FleetResult {
   readonly table: FleetTableRow[];
   readonly quotas: readonly number[];
   readonly tableWorkload: typeof TABLE_WORKLOAD;
+  /** The same for the hierarchical keyring, and its comparison with the data-key cache. */
+  readonly hierarchical: HierarchicalFleetResult;
 }
 
 export async function fleetCheck(): Promise<FleetResult> {
@@ -213,5 +203,6 @@ export async function fleetCheck(): Promise<FleetResult> {
     table: fleetTable(),
     quotas: KMS_SYMMETRIC_QUOTAS,
     tableWorkload: TABLE_WORKLOAD,
+    hierarchical: await hierarchicalFleetCheck(),
   };
 }

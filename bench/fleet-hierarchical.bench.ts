@@ -169,13 +169,17 @@ export function hierarchicalComparison(): HierarchicalComparisonRow[] {
   for (const containers of [10, 100, 1000, 2000]) {
     for (const tenants of [10, 100, 1000, 10_000]) {
       const dataKeyCache = estimateFleet({
-        ...COMPARISON_WORKLOAD, containers, contexts: tenants,
+        ...COMPARISON_WORKLOAD,
+        containers,
+        contexts: tenants,
         cache: { enabled: true, maxAgeSeconds: COMPARISON_TTL_SECONDS, maxMessagesEncrypted: 2 ** 32, capacity: tenants * (containers + 1) },
       });
       const hierarchicalAt = (ttlSeconds: number) => estimateHierarchicalFleet({
         ...COMPARISON_WORKLOAD, containers, tenants, cache: { ttlSeconds, capacity: Math.max(1000, 2 * tenants) },
       });
-      rows.push({ containers, tenants, dataKeyCache, hierarchical: hierarchicalAt(COMPARISON_TTL_SECONDS), hierarchicalHourTtl: hierarchicalAt(3600) });
+      rows.push({
+        containers, tenants, dataKeyCache, hierarchical: hierarchicalAt(COMPARISON_TTL_SECONDS), hierarchicalHourTtl: hierarchicalAt(3600),
+      });
     }
   }
   return rows;

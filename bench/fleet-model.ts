@@ -234,15 +234,17 @@ export function estimateHierarchicalFleet(w: HierarchicalFleetWorkload): Hierarc
     { count: w.tenants, rate: perActive },
     { count: w.tenants, rate: perVersion },
   ]);
-  const perContainer = w.tenants * (branchKeyReadsPerSecond(perActive, w.cache.ttlSeconds, t) + branchKeyReadsPerSecond(perVersion, w.cache.ttlSeconds, t));
+  const entryReads = (rate: number) => branchKeyReadsPerSecond(rate, w.cache.ttlSeconds, t);
+  const perContainer = w.tenants * (entryReads(perActive) + entryReads(perVersion));
   const reads = w.containers * perContainer;
   const rotations = w.rotationDays && w.rotationDays > 0 ? w.tenants / (w.rotationDays * 86_400) : 0;
   const versioningKms = rotations * VERSION_KEY_COST.kmsCalls;
   const kms = reads + versioningKms;
   const readUnits = reads * READ_UNITS_PER_GETITEM + rotations * VERSION_KEY_COST.readUnits;
   const monthlyKmsCostUsd = kms * SECONDS_PER_MONTH / 10_000 * KMS_USD_PER_10K_REQUESTS;
-  const monthlyDynamoDbCostUsd = (readUnits * DYNAMODB_USD_PER_MILLION_READ_UNITS + rotations * VERSION_KEY_COST.writeUnits * DYNAMODB_USD_PER_MILLION_WRITE_UNITS)
-    * SECONDS_PER_MONTH / 1e6;
+  const writeUnits = rotations * VERSION_KEY_COST.writeUnits;
+  const dynamoDbUsdPerSecond = (readUnits * DYNAMODB_USD_PER_MILLION_READ_UNITS + writeUnits * DYNAMODB_USD_PER_MILLION_WRITE_UNITS) / 1e6;
+  const monthlyDynamoDbCostUsd = dynamoDbUsdPerSecond * SECONDS_PER_MONTH;
   const requests = w.containers * w.requestsPerSecond;
   return {
     storeReadsPerSecond: reads,

@@ -10,10 +10,10 @@
  * concurrently (the caches' one-call-per-miss sharing is exercised). KMS calls are counted after a
  * warm-up of one maxAge plus a little, and compared with the model's steady state.
  */
+import { HierarchicalFleetResult, hierarchicalFleetCheck } from './fleet-hierarchical.bench';
 import {
   estimateFleet, FleetCacheSettings, FleetEstimate, FleetWorkload, KMS_SYMMETRIC_QUOTAS,
 } from './fleet-model';
-import { HierarchicalFleetResult, hierarchicalFleetCheck } from './fleet-hierarchical.bench';
 import { prng } from './support';
 import { CachingMaterialsManager } from '../lambda/core/caching-materials-manager';
 import { DataKeyCache } from '../lambda/core/data-key-cache';

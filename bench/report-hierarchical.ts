@@ -1,8 +1,8 @@
 /** The hierarchical keyring's part of bench/results.md's fleet section (see bench/fleet-hierarchical.bench.ts). */
+import type { HierarchicalFleetResult } from './fleet-hierarchical.bench';
 import {
   DYNAMODB_USD_PER_MILLION_READ_UNITS, KMS_SYMMETRIC_QUOTAS, READ_UNITS_PER_GETITEM,
 } from './fleet-model';
-import type { HierarchicalFleetResult } from './fleet-hierarchical.bench';
 import { fmt } from './support';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -120,7 +120,10 @@ export class SecureKeyConsumerStack extends Stack {
  * primary stack and two replica stacks each hold a bucket. `outdir` defaults to CDK's temporary directory.
  */
 export function buildExampleApp(outdir?: string): {
-  app: App; stack: SecureKeyExampleStack; consumers: SecureKeyConsumerStack; branchKeys: BranchKeyStoreAppStack;
+  app: App;
+  stack: SecureKeyExampleStack;
+  consumers: SecureKeyConsumerStack;
+  branchKeys: BranchKeyStoreAppStack;
   replicas: ReturnType<typeof addReplicaExample>;
 } {
   const app = new App({ outdir });

@@ -68,7 +68,9 @@ describe('estimateHierarchicalFleet', () => {
   test('hot branch keys: about containers x entries / TTL, whatever the traffic', () => {
     const both = estimateHierarchicalFleet(workload({ requestsPerSecond: 1e4, tenants: 10, cache: { ttlSeconds: 60, capacity: 1000 } }));
     expect(both.kmsRequestsPerSecond).toBeCloseTo(100 * 2 * 10 / 60, 2);
-    const encryptOnly = estimateHierarchicalFleet(workload({ requestsPerSecond: 1e4, encryptShare: 1, tenants: 10, cache: { ttlSeconds: 60, capacity: 1000 } }));
+    const encryptOnly = estimateHierarchicalFleet(workload({
+      requestsPerSecond: 1e4, encryptShare: 1, tenants: 10, cache: { ttlSeconds: 60, capacity: 1000 },
+    }));
     expect(encryptOnly.kmsRequestsPerSecond).toBeCloseTo(100 * 10 / 60, 2);
   });
 
@@ -100,7 +102,9 @@ describe('estimateHierarchicalFleet', () => {
 
   test('at 1,000 containers with few tenants the hierarchical keyring needs a fraction of the data-key cache\'s KMS calls', () => {
     const fleet = { containers: 1000, requestsPerSecond: 10, encryptShare: 0.5 };
-    const dataKeyCache = estimateFleet({ ...fleet, contexts: 10, cache: { enabled: true, maxAgeSeconds: 300, maxMessagesEncrypted: 2 ** 32, capacity: 20_000 } });
+    const dataKeyCache = estimateFleet({
+      ...fleet, contexts: 10, cache: { enabled: true, maxAgeSeconds: 300, maxMessagesEncrypted: 2 ** 32, capacity: 20_000 },
+    });
     const hierarchical = estimateHierarchicalFleet({ ...fleet, tenants: 10, cache: { ttlSeconds: 300, capacity: 1000 } });
     expect(hierarchical.kmsRequestsPerSecond * 20).toBeLessThan(dataKeyCache.kmsRequestsPerSecond);
   });

@@ -14,6 +14,7 @@
 import {
   estimateFleet, estimateHierarchicalFleet, FleetEstimate, HierarchicalFleetEstimate, HierarchicalFleetWorkload,
 } from './fleet-model';
+import { runPoissonTraffic } from './fleet-traffic';
 import { prng } from './support';
 import { EncryptedDataKey } from '../lambda/core/types';
 import { BranchKeyCache } from '../lambda/hierarchy/branch-key-cache';
@@ -81,48 +82,33 @@ export async function simulateHierarchical(c: HierarchicalSimulationCase, seed =
   const warmupMs = Math.ceil(w.cache.ttlSeconds * 1000 * 1.2);
   const endMs = c.seconds * 1000;
   if (endMs <= warmupMs) throw new Error(`hierarchical fleet case ${c.name}: ${c.seconds} s leaves nothing after the ${warmupMs / 1000} s warm-up.`);
-  const totalRate = w.containers * w.requestsPerSecond / 1000; // per ms
-  let t = 0;
-  let requests = 0;
   let base = { decrypt: 0, getItem: 0 };
-  let warm = false;
-  let pending: Array<() => Promise<unknown>> = [];
-  let tickEnd = TICK_MS;
-  const flush = async () => {
-    await Promise.all(pending.map((run) => run()));
-    pending = [];
-  };
-  for (;;) {
-    t += -Math.log(1 - random()) / totalRate;
-    while (t >= tickEnd || t >= endMs) {
-      await flush();
-      now = start + Math.min(tickEnd, endMs);
-      if (!warm && tickEnd >= warmupMs) {
-        warm = true;
-        base = { decrypt: counts.decrypt, getItem: table.calls.getItem };
+  const requests = await runPoissonTraffic({
+    random,
+    requestsPerMs: w.containers * w.requestsPerSecond / 1000,
+    endMs,
+    warmupMs,
+    tickMs: TICK_MS,
+    advance: (offsetMs) => { now = start + offsetMs; },
+    onWarm: () => { base = { decrypt: counts.decrypt, getItem: table.calls.getItem }; },
+    request: () => {
+      const provider = containers[Math.floor(random() * w.containers)];
+      const tenant = Math.floor(random() * w.tenants);
+      const encryptionContext = tenants[tenant];
+      if (random() < w.encryptShare) {
+        return async () => {
+          const out = await provider.generateDataKey({ numberOfBytes: DATA_KEY_BYTES, encryptionContext });
+          latest.set(tenant, out.encryptedDataKey);
+          out.plaintextDataKey.fill(0);
+        };
       }
-      if (tickEnd >= endMs) break;
-      tickEnd += TICK_MS;
-    }
-    if (t >= endMs) break;
-    const provider = containers[Math.floor(random() * w.containers)];
-    const tenant = Math.floor(random() * w.tenants);
-    const encryptionContext = tenants[tenant];
-    if (random() < w.encryptShare) {
-      pending.push(async () => {
-        const out = await provider.generateDataKey({ numberOfBytes: DATA_KEY_BYTES, encryptionContext });
-        latest.set(tenant, out.encryptedDataKey);
-        out.plaintextDataKey.fill(0);
-      });
-    } else {
-      pending.push(async () => {
+      return async () => {
         const encryptedDataKey = latest.get(tenant);
         if (!encryptedDataKey) return; // nothing written for that tenant yet (warm-up only)
         (await provider.decryptDataKey({ encryptedDataKey, encryptionContext })).fill(0);
-      });
-    }
-    if (warm) requests++;
-  }
+      };
+    },
+  });
   for (const p of containers) p.cache.clear();
   const measuredSeconds = (endMs - Math.ceil(warmupMs / TICK_MS) * TICK_MS) / 1000;
   const kmsDecryptPerSecond = (counts.decrypt - base.decrypt) / measuredSeconds;

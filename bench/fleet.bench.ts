@@ -14,6 +14,7 @@ import { HierarchicalFleetResult, hierarchicalFleetCheck } from './fleet-hierarc
 import {
   estimateFleet, FleetCacheSettings, FleetEstimate, FleetWorkload, KMS_SYMMETRIC_QUOTAS,
 } from './fleet-model';
+import { runPoissonTraffic } from './fleet-traffic';
 import { prng } from './support';
 import { CachingMaterialsManager } from '../lambda/core/caching-materials-manager';
 import { DataKeyCache } from '../lambda/core/data-key-cache';
@@ -84,50 +85,35 @@ export async function simulate(c: SimulationCase, seed = 1): Promise<SimulationR
   const warmupMs = Math.ceil(w.cache.maxAgeSeconds * 1000 * 1.2);
   const endMs = c.seconds * 1000;
   if (endMs <= warmupMs) throw new Error(`fleet case ${c.name}: ${c.seconds} s leaves nothing after the ${warmupMs / 1000} s warm-up.`);
-  const totalRate = w.containers * w.requestsPerSecond / 1000; // per ms
-  let t = 0;
-  let requests = 0;
   let base = { gdk: 0, dec: 0 };
-  let warm = false;
-  let pending: Array<() => Promise<unknown>> = [];
-  let tickEnd = TICK_MS;
-  const flush = async () => {
-    await Promise.all(pending.map((run) => run()));
-    pending = [];
-  };
-  for (;;) {
-    t += -Math.log(1 - random()) / totalRate;
-    while (t >= tickEnd || t >= endMs) {
-      await flush();
-      now = start + Math.min(tickEnd, endMs);
-      if (!warm && tickEnd >= warmupMs) {
-        warm = true;
-        base = { gdk: kms.generateDataKeyCalls, dec: kms.decryptCalls };
+  const requests = await runPoissonTraffic({
+    random,
+    requestsPerMs: w.containers * w.requestsPerSecond / 1000,
+    endMs,
+    warmupMs,
+    tickMs: TICK_MS,
+    advance: (offsetMs) => { now = start + offsetMs; },
+    onWarm: () => { base = { gdk: kms.generateDataKeyCalls, dec: kms.decryptCalls }; },
+    request: () => {
+      const container = Math.floor(random() * w.containers);
+      const cmm = containers[container];
+      if (random() < w.encryptShare) {
+        const ctx = Math.floor(random() * w.contexts);
+        return async () => {
+          const m = await cmm.getEncryptionMaterials({ suite: SUITE, encryptionContext: contexts[ctx], plaintextLength: 1024 });
+          current.set(container * w.contexts + ctx, m.encryptedDataKeys[0]);
+          m.plaintextDataKey.fill(0);
+        };
       }
-      if (tickEnd >= endMs) break;
-      tickEnd += TICK_MS;
-    }
-    if (t >= endMs) break;
-    const container = Math.floor(random() * w.containers);
-    const cmm = containers[container];
-    if (random() < w.encryptShare) {
-      const ctx = Math.floor(random() * w.contexts);
-      pending.push(async () => {
-        const m = await cmm.getEncryptionMaterials({ suite: SUITE, encryptionContext: contexts[ctx], plaintextLength: 1024 });
-        current.set(container * w.contexts + ctx, m.encryptedDataKeys[0]);
-        m.plaintextDataKey.fill(0);
-      });
-    } else {
       const stream = Math.floor(random() * w.containers * w.contexts);
-      pending.push(async () => {
+      return async () => {
         const edk = current.get(stream);
         if (!edk) return; // that stream has written nothing yet (warm-up only)
         const m = await cmm.decryptMaterials({ suite: SUITE, encryptionContext: contexts[stream % w.contexts], encryptedDataKeys: [edk] });
         m.plaintextDataKey.fill(0);
-      });
-    }
-    if (warm) requests++;
-  }
+      };
+    },
+  });
   for (const cmm of containers) cmm.cache.clear();
   const measuredSeconds = (endMs - Math.ceil(warmupMs / TICK_MS) * TICK_MS) / 1000;
   const gdk = (kms.generateDataKeyCalls - base.gdk) / measuredSeconds;

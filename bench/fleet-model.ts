@@ -159,3 +159,103 @@ export function estimateFleet(w: FleetWorkload): FleetEstimate {
     quotaShare: Object.fromEntries(KMS_SYMMETRIC_QUOTAS.map((q) => [String(q), total / q])),
   };
 }
+
+/*
+ * The hierarchical keyring (lambda/hierarchy): every container has its own BranchKeyCache. A request
+ * for tenant t needs one branch key entry: encrypts the ACTIVE entry of t's branch key, decrypts the
+ * entry of the version that wrapped the message (the cache keys differ, as in the specification, so a
+ * container that both encrypts and decrypts for t holds two entries). A miss is one store read: one
+ * DynamoDB GetItem (eventually consistent) and one KMS Decrypt. An entry lives `ttlSeconds` from its
+ * load, whoever wrote the message: unlike data keys, branch keys are shared by the whole fleet, so
+ * decrypts do not fan out over the writers. With requests for an entry at rate l (Poisson), an
+ * entry serves 1 + Poisson(l x TTL) requests per load, so it costs l / (1 + l TTL) reads per second
+ * (messagesPerDataKey with no message limit); LRU eviction above `capacity` as for the data-key cache
+ * (Che's characteristic time). VersionKey of a branch key adds 3 KMS calls (ReEncrypt to authenticate
+ * the ACTIVE item, GenerateDataKeyWithoutPlaintext, ReEncrypt), one strongly consistent GetItem and one
+ * TransactWriteItems of 2 items.
+ */
+
+/** USD per million on-demand read request units, DynamoDB Standard table class, US East (N. Virginia). */
+export const DYNAMODB_USD_PER_MILLION_READ_UNITS = 0.125;
+/** USD per million on-demand write request units, same table class and Region. */
+export const DYNAMODB_USD_PER_MILLION_WRITE_UNITS = 0.625;
+/** Read request units of one eventually consistent GetItem of an item up to 4 KB (a branch key item is well under). */
+export const READ_UNITS_PER_GETITEM = 0.5;
+/** KMS calls, read units and write units of one VersionKey (2 transactional writes of items up to 1 KB). */
+export const VERSION_KEY_COST = { kmsCalls: 3, readUnits: 1, writeUnits: 4 } as const;
+
+export interface HierarchicalCacheSettings {
+  /** The provider's `cacheTtlSeconds`. */
+  readonly ttlSeconds: number;
+  /** The provider's `cacheCapacity` (versions count separately). */
+  readonly capacity: number;
+}
+
+export interface HierarchicalFleetWorkload {
+  readonly containers: number;
+  /** Requests per second each container serves (encrypt and decrypt together). */
+  readonly requestsPerSecond: number;
+  /** Share of requests that encrypt (0 to 1); the rest decrypt fresh messages. */
+  readonly encryptShare: number;
+  /** Branch keys, one per tenant, used uniformly. */
+  readonly tenants: number;
+  readonly cache: HierarchicalCacheSettings;
+  /** Days between two VersionKey of each branch key. @default - never versioned */
+  readonly rotationDays?: number;
+}
+
+export interface HierarchicalFleetEstimate {
+  /** Branch key reads (cache misses) of the fleet: each one GetItem and one KMS Decrypt. */
+  readonly storeReadsPerSecond: number;
+  /** KMS calls of VersionKey, averaged over the rotation period. */
+  readonly versioningKmsPerSecond: number;
+  readonly kmsRequestsPerSecond: number;
+  readonly getItemPerSecond: number;
+  readonly readUnitsPerSecond: number;
+  readonly monthlyKmsCostUsd: number;
+  readonly monthlyDynamoDbCostUsd: number;
+  readonly monthlyCostUsd: number;
+  /** Share of requests that read nothing from the store (and call no KMS). */
+  readonly cacheHitRatio: number;
+  readonly quotaShare: Record<string, number>;
+}
+
+/** Reads per second one cache entry costs: requests at `rate`, TTL, LRU characteristic time `t`. */
+export function branchKeyReadsPerSecond(rate: number, ttlSeconds: number, t = Infinity): number {
+  if (!(rate > 0)) return 0;
+  const evictPerGap = Number.isFinite(t) ? Math.exp(-rate * t) : 0;
+  return rate / messagesPerDataKey(rate * ttlSeconds, Infinity, evictPerGap);
+}
+
+export function estimateHierarchicalFleet(w: HierarchicalFleetWorkload): HierarchicalFleetEstimate {
+  const perActive = w.requestsPerSecond * w.encryptShare / w.tenants;
+  const perVersion = w.requestsPerSecond * (1 - w.encryptShare) / w.tenants;
+  const t = characteristicTime(w.cache.capacity, [
+    { count: w.tenants, rate: perActive },
+    { count: w.tenants, rate: perVersion },
+  ]);
+  const entryReads = (rate: number) => branchKeyReadsPerSecond(rate, w.cache.ttlSeconds, t);
+  const perContainer = w.tenants * (entryReads(perActive) + entryReads(perVersion));
+  const reads = w.containers * perContainer;
+  const rotations = w.rotationDays && w.rotationDays > 0 ? w.tenants / (w.rotationDays * 86_400) : 0;
+  const versioningKms = rotations * VERSION_KEY_COST.kmsCalls;
+  const kms = reads + versioningKms;
+  const readUnits = reads * READ_UNITS_PER_GETITEM + rotations * VERSION_KEY_COST.readUnits;
+  const monthlyKmsCostUsd = kms * SECONDS_PER_MONTH / 10_000 * KMS_USD_PER_10K_REQUESTS;
+  const writeUnits = rotations * VERSION_KEY_COST.writeUnits;
+  const dynamoDbUsdPerSecond = (readUnits * DYNAMODB_USD_PER_MILLION_READ_UNITS + writeUnits * DYNAMODB_USD_PER_MILLION_WRITE_UNITS) / 1e6;
+  const monthlyDynamoDbCostUsd = dynamoDbUsdPerSecond * SECONDS_PER_MONTH;
+  const requests = w.containers * w.requestsPerSecond;
+  return {
+    storeReadsPerSecond: reads,
+    versioningKmsPerSecond: versioningKms,
+    kmsRequestsPerSecond: kms,
+    getItemPerSecond: reads + rotations,
+    readUnitsPerSecond: readUnits,
+    monthlyKmsCostUsd,
+    monthlyDynamoDbCostUsd,
+    monthlyCostUsd: monthlyKmsCostUsd + monthlyDynamoDbCostUsd,
+    cacheHitRatio: requests > 0 ? Math.max(0, 1 - reads / requests) : 0,
+    quotaShare: Object.fromEntries(KMS_SYMMETRIC_QUOTAS.map((q) => [String(q), kms / q])),
+  };
+}

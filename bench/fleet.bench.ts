@@ -10,9 +10,12 @@
  * concurrently (the caches' one-call-per-miss sharing is exercised). KMS calls are counted after a
  * warm-up of one maxAge plus a little, and compared with the model's steady state.
  */
+import { HierarchicalFleetResult, hierarchicalFleetCheck } from './fleet-hierarchical.bench';
 import {
   estimateFleet, FleetCacheSettings, FleetEstimate, FleetWorkload, KMS_SYMMETRIC_QUOTAS,
 } from './fleet-model';
+import { runPoissonTraffic } from './fleet-traffic';
+import { prng } from './support';
 import { CachingMaterialsManager } from '../lambda/core/caching-materials-manager';
 import { DataKeyCache } from '../lambda/core/data-key-cache';
 import { DefaultMaterialsManager } from '../lambda/core/materials';
@@ -36,20 +39,6 @@ class CountingKms extends LocalKms {
     return super.decrypt(input);
   }
 }
-
-/** mulberry32: a small seeded PRNG, so every run draws the same traffic. */
-/* eslint-disable no-bitwise */ // a PRNG is bit mixing
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 export interface SimulationCase {
   readonly name: string;
@@ -96,50 +85,35 @@ export async function simulate(c: SimulationCase, seed = 1): Promise<SimulationR
   const warmupMs = Math.ceil(w.cache.maxAgeSeconds * 1000 * 1.2);
   const endMs = c.seconds * 1000;
   if (endMs <= warmupMs) throw new Error(`fleet case ${c.name}: ${c.seconds} s leaves nothing after the ${warmupMs / 1000} s warm-up.`);
-  const totalRate = w.containers * w.requestsPerSecond / 1000; // per ms
-  let t = 0;
-  let requests = 0;
   let base = { gdk: 0, dec: 0 };
-  let warm = false;
-  let pending: Array<() => Promise<unknown>> = [];
-  let tickEnd = TICK_MS;
-  const flush = async () => {
-    await Promise.all(pending.map((run) => run()));
-    pending = [];
-  };
-  for (;;) {
-    t += -Math.log(1 - random()) / totalRate;
-    while (t >= tickEnd || t >= endMs) {
-      await flush();
-      now = start + Math.min(tickEnd, endMs);
-      if (!warm && tickEnd >= warmupMs) {
-        warm = true;
-        base = { gdk: kms.generateDataKeyCalls, dec: kms.decryptCalls };
+  const requests = await runPoissonTraffic({
+    random,
+    requestsPerMs: w.containers * w.requestsPerSecond / 1000,
+    endMs,
+    warmupMs,
+    tickMs: TICK_MS,
+    advance: (offsetMs) => { now = start + offsetMs; },
+    onWarm: () => { base = { gdk: kms.generateDataKeyCalls, dec: kms.decryptCalls }; },
+    request: () => {
+      const container = Math.floor(random() * w.containers);
+      const cmm = containers[container];
+      if (random() < w.encryptShare) {
+        const ctx = Math.floor(random() * w.contexts);
+        return async () => {
+          const m = await cmm.getEncryptionMaterials({ suite: SUITE, encryptionContext: contexts[ctx], plaintextLength: 1024 });
+          current.set(container * w.contexts + ctx, m.encryptedDataKeys[0]);
+          m.plaintextDataKey.fill(0);
+        };
       }
-      if (tickEnd >= endMs) break;
-      tickEnd += TICK_MS;
-    }
-    if (t >= endMs) break;
-    const container = Math.floor(random() * w.containers);
-    const cmm = containers[container];
-    if (random() < w.encryptShare) {
-      const ctx = Math.floor(random() * w.contexts);
-      pending.push(async () => {
-        const m = await cmm.getEncryptionMaterials({ suite: SUITE, encryptionContext: contexts[ctx], plaintextLength: 1024 });
-        current.set(container * w.contexts + ctx, m.encryptedDataKeys[0]);
-        m.plaintextDataKey.fill(0);
-      });
-    } else {
       const stream = Math.floor(random() * w.containers * w.contexts);
-      pending.push(async () => {
+      return async () => {
         const edk = current.get(stream);
         if (!edk) return; // that stream has written nothing yet (warm-up only)
         const m = await cmm.decryptMaterials({ suite: SUITE, encryptionContext: contexts[stream % w.contexts], encryptedDataKeys: [edk] });
         m.plaintextDataKey.fill(0);
-      });
-    }
-    if (warm) requests++;
-  }
+      };
+    },
+  });
   for (const cmm of containers) cmm.cache.clear();
   const measuredSeconds = (endMs - Math.ceil(warmupMs / TICK_MS) * TICK_MS) / 1000;
   const gdk = (kms.generateDataKeyCalls - base.gdk) / measuredSeconds;
@@ -202,6 +176,8 @@ export interface FleetResult {
   readonly table: FleetTableRow[];
   readonly quotas: readonly number[];
   readonly tableWorkload: typeof TABLE_WORKLOAD;
+  /** The same for the hierarchical keyring, and its comparison with the data-key cache. */
+  readonly hierarchical: HierarchicalFleetResult;
 }
 
 export async function fleetCheck(): Promise<FleetResult> {
@@ -213,5 +189,6 @@ export async function fleetCheck(): Promise<FleetResult> {
     table: fleetTable(),
     quotas: KMS_SYMMETRIC_QUOTAS,
     tableWorkload: TABLE_WORKLOAD,
+    hierarchical: await hierarchicalFleetCheck(),
   };
 }

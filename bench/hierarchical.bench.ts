@@ -1,6 +1,6 @@
 /**
  * The hierarchical keyring, measured (run alone; not part of `npm run bench` or the tests):
- *   npx ts-node --transpile-only --project examples/tsconfig.json bench/hierarchical.bench.ts
+ *   npx ts-node --transpile-only --project examples/tsconfig.json bench/hierarchical.bench.ts [--only kms-calls|throughput]
  *
  * 1. KMS calls for 10,000 messages (1 KiB) over 100 tenants in one process: our HierarchicalKeyProvider
  *    (a branch key per tenant), our data-key cache (CachingMaterialsManager, a data key per tenant
@@ -11,6 +11,7 @@
  */
 /* eslint-disable import/no-extraneous-dependencies */
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import {
   AlgorithmSuiteIdentifier, BranchKeyStoreNode, buildClient, CommitmentPolicy, KmsHierarchicalKeyRingNode,
 } from '@aws-crypto/client-node';
@@ -50,7 +51,14 @@ function countingKms(config: object): { kms: KMSClient; calls: Record<string, nu
 
 const tenantOf = (i: number) => `tenant-${i % TENANTS}`;
 
+const PARTS = ['kms-calls', 'throughput'] as const;
+
 async function main(): Promise<void> {
+  const only = parseArgs({ options: { only: { type: 'string' } } }).values.only?.split(',').map((p) => p.trim());
+  for (const p of only ?? []) {
+    if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}"; parts are ${PARTS.join(', ')}.`);
+  }
+  const want = (p: typeof PARTS[number]) => !only || only.includes(p);
   const why = motoUnavailable();
   if (why) {
     console.log(`hierarchical bench skipped: ${why}`);
@@ -75,7 +83,11 @@ async function main(): Promise<void> {
     for (let t = 0; t < TENANTS; t++) await admin.createKey({ branchKeyId: tenantOf(t), encryptionContext: { tenant: tenantOf(t) } });
     const payload = randomBytes(KiB);
 
+    if (want('kms-calls')) await kmsCalls();
+    if (want('throughput')) await throughput();
+
     // --- 1. KMS calls ---
+    async function kmsCalls(): Promise<void> {
     type Side = { encrypt: (ctx: Record<string, string>) => Promise<Buffer>; decrypt: (m: Buffer) => Promise<unknown> };
     const sides: Array<{ name: string; make: (kms: KMSClient) => Side }> = [
       {
@@ -139,46 +151,49 @@ async function main(): Promise<void> {
       kms.destroy();
     }
     console.log(`| no cache (one GenerateDataKey per message, by construction) | ${MESSAGES} | ${MESSAGES} | one per message |`);
+    }
 
     // --- 2. Throughput, warm caches ---
-    const ours = new EnvelopeClient({
-      keyProvider: new HierarchicalKeyProvider({ keyStore: storeFor(setup), branchKeyId: tenantOf(0), cacheTtlSeconds: 3600 }),
-    });
-    const theirKeyring = new KmsHierarchicalKeyRingNode({
-      branchKeyId: tenantOf(0),
-      cacheLimitTtl: 3600,
-      utf8Sorting: true,
-      keyStore: new BranchKeyStoreNode({
-        logicalKeyStoreName: LOGICAL,
-        storage: { ddbTableName: TABLE, ddbClient: ddb },
-        keyManagement: { kmsClient: setup },
-        kmsConfiguration: { identifier: keyArn },
-      }),
-    });
-    const context = { tenant: tenantOf(0) };
-    console.log('\nThroughput against the SDK keyring (same branch key, warm caches): ours / SDK time ratio inverted, median [p25, p75]');
-    console.log('| size | operation | ours ms (median) | SDK ms (median) | ours is N x the SDK |');
-    console.log('|---|---|---|---|---|');
-    for (const size of [KiB, MiB]) {
-      const data = randomBytes(size);
-      const oursMsg = (await ours.encrypt(data, { encryptionContext: context })).message;
-      const theirMsg = Buffer.from((await sdk.encrypt(theirKeyring, data, { encryptionContext: context, suiteId: SUITE })).result);
-      const batch = size === KiB ? 200 : 4;
-      const rounds = size === KiB ? 15 : 11;
-      const enc = await interleave([
-        { name: 'ours', run: () => ours.encrypt(data, { encryptionContext: context }), batch },
-        { name: 'sdk', run: () => sdk.encrypt(theirKeyring, data, { encryptionContext: context, suiteId: SUITE }), batch },
-      ], rounds);
-      const dec = await interleave([
-        { name: 'ours', run: () => ours.decrypt(oursMsg), batch },
-        { name: 'sdk', run: () => sdk.decrypt(theirKeyring, theirMsg), batch },
-      ], rounds);
-      for (const [op, m] of [['encrypt', enc], ['decrypt', dec]] as const) {
-        const o = m.get('ours')!.ms;
-        const t = m.get('sdk')!.ms;
-        const r = pairedRatio(t, o);
-        const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-        console.log(`| ${sizeLabel(size)} | ${op} | ${fmt(med(o), 3)} | ${fmt(med(t), 3)} | ${fmt(r.median)} [${fmt(r.p25)}, ${fmt(r.p75)}] |`);
+    async function throughput(): Promise<void> {
+      const ours = new EnvelopeClient({
+        keyProvider: new HierarchicalKeyProvider({ keyStore: storeFor(setup), branchKeyId: tenantOf(0), cacheTtlSeconds: 3600 }),
+      });
+      const theirKeyring = new KmsHierarchicalKeyRingNode({
+        branchKeyId: tenantOf(0),
+        cacheLimitTtl: 3600,
+        utf8Sorting: true,
+        keyStore: new BranchKeyStoreNode({
+          logicalKeyStoreName: LOGICAL,
+          storage: { ddbTableName: TABLE, ddbClient: ddb },
+          keyManagement: { kmsClient: setup },
+          kmsConfiguration: { identifier: keyArn },
+        }),
+      });
+      const context = { tenant: tenantOf(0) };
+      console.log('\nThroughput against the SDK keyring (same branch key, warm caches): ours / SDK time ratio inverted, median [p25, p75]');
+      console.log('| size | operation | ours ms (median) | SDK ms (median) | ours is N x the SDK |');
+      console.log('|---|---|---|---|---|');
+      for (const size of [KiB, MiB]) {
+        const data = randomBytes(size);
+        const oursMsg = (await ours.encrypt(data, { encryptionContext: context })).message;
+        const theirMsg = Buffer.from((await sdk.encrypt(theirKeyring, data, { encryptionContext: context, suiteId: SUITE })).result);
+        const batch = size === KiB ? 200 : 4;
+        const rounds = size === KiB ? 15 : 11;
+        const enc = await interleave([
+          { name: 'ours', run: () => ours.encrypt(data, { encryptionContext: context }), batch },
+          { name: 'sdk', run: () => sdk.encrypt(theirKeyring, data, { encryptionContext: context, suiteId: SUITE }), batch },
+        ], rounds);
+        const dec = await interleave([
+          { name: 'ours', run: () => ours.decrypt(oursMsg), batch },
+          { name: 'sdk', run: () => sdk.decrypt(theirKeyring, theirMsg), batch },
+        ], rounds);
+        for (const [op, m] of [['encrypt', enc], ['decrypt', dec]] as const) {
+          const o = m.get('ours')!.ms;
+          const t = m.get('sdk')!.ms;
+          const r = pairedRatio(t, o);
+          const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+          console.log(`| ${sizeLabel(size)} | ${op} | ${fmt(med(o), 3)} | ${fmt(med(t), 3)} | ${fmt(r.median)} [${fmt(r.p25)}, ${fmt(r.p75)}] |`);
+        }
       }
     }
   } finally {

@@ -11,6 +11,7 @@ import type { SmallRateResult, ThroughputResult, ThroughputRow } from './envelop
 import type { FleetResult } from './fleet.bench';
 import type { InvocationResult } from './invocation.bench';
 import type { ProfileEntry } from './profile';
+import { hierarchicalFleetSection } from './report-hierarchical';
 import type { StreamRun } from './stream.bench';
 import { fmt, halfWidth, KiB, MiB, sizeLabel, Spread } from './support';
 import type { SynthCase } from './synth.bench';
@@ -359,7 +360,7 @@ function fleetSection(f: FleetResult): string[] {
     out.push(`| ${int(row.containers)} | ${row.setting} | ${e.kmsRequestsPerSecond < 10 ? fmt(e.kmsRequestsPerSecond, 2) : int(e.kmsRequestsPerSecond)} | ${pct(e.cacheHitRatio)} | ${int(e.monthlyCostUsd)} | `
       + `${pct(e.quotaShare[String(f.quotas[0])])} / ${pct(e.quotaShare[String(f.quotas[f.quotas.length - 1])])} |`);
   }
-  out.push('');
+  out.push('', ...hierarchicalFleetSection(f.hierarchical));
   return out;
 }
 

@@ -116,3 +116,17 @@ export async function batchFor(fn: () => unknown, targetMs: number): Promise<num
   const each = Number(process.hrtime.bigint() - t0) / 1e6 / n;
   return Math.max(1, Math.min(100_000, Math.round(targetMs / each)));
 }
+
+/** mulberry32: a small seeded PRNG, so every run draws the same traffic. */
+/* eslint-disable no-bitwise */ // a PRNG is bit mixing
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/* eslint-enable no-bitwise */

@@ -2,7 +2,8 @@
  * A small, realistic app: an application bucket and log group encrypted with one SecureKey, an admin
  * role that manages the key, an app role that uses it, the envelope Lambda over the key, and a CloudTrail
  * audit of the key (trail, alarm, event rule); in a second stack, an SNS topic feeding an SQS queue under
- * the same key and a worker role. Tests synthesize it; examples/synth.ts prints it.
+ * the same key and a worker role; in a third, a branch key store for the hierarchical keyring with its key
+ * manager and application roles (examples/branch-keys.ts). Tests synthesize it; examples/synth.ts prints it.
  */
 import { App, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,6 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BranchKeyStoreAppStack } from './branch-keys';
 import { addReplicaExample } from './replicas';
 import { EnvelopeFunction, SecureKey } from '../src';
 
@@ -113,15 +115,21 @@ export class SecureKeyConsumerStack extends Stack {
 }
 
 /**
- * Builds the example app: the audited data key's stack, and a multi-Region key (examples/replicas.ts) whose
+ * Builds the example app: the audited data key's stack, its consumers' stack, a branch key store for the
+ * hierarchical keyring (examples/branch-keys.ts), and a multi-Region key (examples/replicas.ts) whose
  * primary stack and two replica stacks each hold a bucket. `outdir` defaults to CDK's temporary directory.
  */
 export function buildExampleApp(outdir?: string): {
-  app: App; stack: SecureKeyExampleStack; consumers: SecureKeyConsumerStack; replicas: ReturnType<typeof addReplicaExample>;
+  app: App;
+  stack: SecureKeyExampleStack;
+  consumers: SecureKeyConsumerStack;
+  branchKeys: BranchKeyStoreAppStack;
+  replicas: ReturnType<typeof addReplicaExample>;
 } {
   const app = new App({ outdir });
   const env = { account: '111111111111', region: 'us-east-1' };
   const stack = new SecureKeyExampleStack(app, 'SecureKeyExample', { env });
   const consumers = new SecureKeyConsumerStack(app, 'SecureKeyExampleConsumers', stack.key, { env });
-  return { app, stack, consumers, replicas: addReplicaExample(app) };
+  const branchKeys = new BranchKeyStoreAppStack(app, 'SecureKeyExampleBranchKeys', { env, organizationId: EXAMPLE_ORGANIZATION_ID });
+  return { app, stack, consumers, branchKeys, replicas: addReplicaExample(app) };
 }

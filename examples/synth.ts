@@ -5,10 +5,10 @@
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { buildExampleApp } from './app';
-import { KeyAccessReport, KeyPolicyChecks } from '../src';
+import { KeyAccess, KeyAccessPrincipalKind, KeyAccessReport, KeyPolicyChecks } from '../src';
 
 const outdir = path.join(__dirname, '..', 'cdk.out');
-const { app, stack, consumers, replicas } = buildExampleApp(outdir);
+const { app, stack, consumers, branchKeys, replicas } = buildExampleApp(outdir);
 const assembly = app.synth();
 
 for (const artifact of assembly.stacks) {
@@ -26,6 +26,23 @@ console.log(`\nStack dependencies (one way, no cycle): ${app.node.children.filte
   .map((s) => `${s.stackName} -> [${s.dependencies.map((d) => d.stackName).join(', ')}]`).join('; ')}`);
 console.log(`Cross-stack consumers of ${stack.key.node.path}: ${consumers.topic.node.path} (SNS) -> ${consumers.queue.node.path} (SQS), `
   + `both encrypted with it; ${consumers.worker.node.path} reads the queue.`);
+
+// The branch key store, briefly: which KMS actions each of its roles has on the wrapping key (from its
+// KeyAccessReport; `if` = only with this store's encryption context, the conditions the report lists).
+const store = branchKeys.store;
+console.log(`\nBranch key store ${store.node.path} (hierarchical keyring, logicalKeyStoreName ${store.logicalKeyStoreName}): `
+  + `a DynamoDB table and ${store.key.node.path}`);
+for (const row of KeyAccessReport.of(store.key).rows.filter((r) => r.kind === KeyAccessPrincipalKind.AWS)) {
+  const actions = row.cells.flatMap((c) => {
+    if (c.access === KeyAccess.PARTIAL) {
+      return c.conditions.map((n) => /^kms:(\w+): (allowed|conditional)/.exec(n)).filter((m) => m !== null)
+        .map((m) => `${m![1]}${m![2] === 'conditional' ? ' (if)' : ''}`);
+    }
+    return c.access === KeyAccess.NONE ? [] : [`${c.operation}${c.access === KeyAccess.CONDITIONAL ? ' (if)' : ` (${c.access})`}`];
+  });
+  console.log(`  ${row.label}: ${actions.join(', ') || 'nothing'}`);
+}
+console.log(`  (if) = only for this store's branch keys: kms:EncryptionContext:tablename = ${store.logicalKeyStoreName}, hierarchy-version = 1`);
 
 console.log(`\nMulti-Region key ${replicas.primary.stackName} (${replicas.primary.region}): replicas in ${replicas.replicas.map((r) => `${r.region} (${r.stackName})`).join(', ')}`);
 

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { SecureKeyExampleStack } from '../../examples/app';
+import { BranchKeyStoreAppStack } from '../../examples/branch-keys';
 import { keyPolicyChecksExample } from '../../examples/key-policy-checks';
 import { KeyPolicyChecks, SecureKey } from '../../src';
 import { ACCOUNT, REGION } from '../support/secure-key-fixtures';
@@ -50,6 +51,10 @@ describe('KeyPolicyChecks', () => {
 
   test('the example app (SecureKey, bucket, log group, envelope Lambda) passes', () => {
     expect(violations(new SecureKeyExampleStack(new App(), 'Example', { env: { account: ACCOUNT, region: REGION } }))).toEqual([]);
+  });
+
+  test('the example app\'s branch key store (wrapping key with guardrails, key manager, tenant app) passes', () => {
+    expect(violations(new BranchKeyStoreAppStack(new App(), 'BranchKeys', { env: { account: ACCOUNT, region: REGION }, organizationId: 'o-a1b2c3d4e5' }))).toEqual([]);
   });
 
   test('a SecureKey with a short pending window gets the KP8 warning, and an IAM policy on every key KP6', () => {

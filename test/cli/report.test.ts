@@ -78,12 +78,13 @@ test('the example app: its SecureKey has no findings (exit 0); the Markdown show
   const md = await runCli(['report', outdir], { cwd: dir });
   expect(md.code).toBe(0);
   const text = md.stdout.toString();
-  // The data key and its audit key; the multi-Region primary and its two replicas; the consumer stack has none.
-  expect(text).toContain('5 key(s) in 5 stack(s); 0 error(s), 0 warning(s).');
+  // The data key and its audit key; the branch key store's wrapping key; the multi-Region primary and its two
+  // replicas; the consumer stack has none.
+  expect(text).toContain('6 key(s) in 6 stack(s); 0 error(s), 0 warning(s).');
   expect(text).toContain('## Stack SecureKeyExample');
   expect(text).toMatch(/\n\| AppRole\w+ \| if \[(\d+)\] \| if \[\1\] \| if \[\1\] \|/);
   expect(text).toMatch(/\n\| KeyAdminRole\w+ \| no \| no \| no \|/);
-  expect(md.stderr).toContain('5 KMS key(s) in 5 stack(s): 0 error finding(s), 0 warning(s)');
+  expect(md.stderr).toContain('6 KMS key(s) in 6 stack(s): 0 error finding(s), 0 warning(s)');
   // The README's copy of this output stays true.
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const shown = readme.split('## Command line')[1].split('```text\n')[1].split('```')[0].split('\n');
@@ -95,8 +96,8 @@ test('the example app: its SecureKey has no findings (exit 0); the Markdown show
   const json = await runCli(['report', '--json', outdir], { cwd: dir });
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout.toString()) as AssemblyReport;
-  expect(report.summary).toEqual({ stacks: 5, keys: 5, errors: 0, warnings: 0 });
-  expect(report.stacks.flatMap((s) => s.keys.map((k) => k.logicalId))).toEqual(expect.arrayContaining([expect.stringMatching(/^DataKeyAuditAuditKey/), expect.stringMatching(/^OrdersKey/), expect.stringMatching(/^ReplicaSecureKeyReplicasOrdersKey/)]));
+  expect(report.summary).toEqual({ stacks: 6, keys: 6, errors: 0, warnings: 0 });
+  expect(report.stacks.flatMap((s) => s.keys.map((k) => k.logicalId))).toEqual(expect.arrayContaining([expect.stringMatching(/^DataKeyAuditAuditKey/), expect.stringMatching(/^BranchKeyWrappingKey/), expect.stringMatching(/^OrdersKey/), expect.stringMatching(/^ReplicaSecureKeyReplicasOrdersKey/)]));
   expect(report.stacks[0].keys[0].report.rows.map((r) => r.label)).toEqual(expect.arrayContaining([expect.stringMatching(/^AppRole/)]));
 }, 120_000); // synthesizing the example app takes most of it
 

@@ -10,6 +10,10 @@ import * as path from 'node:path';
 import { canAnswer, canCommand } from '../../cli/can';
 import { EXIT } from '../../cli/errors';
 import { buildExampleApp, EXAMPLE_ORGANIZATION_ID } from '../../examples/app';
+import { EXAMPLE_KEY_STORE_NAME } from '../../examples/branch-keys';
+import { BranchKeyStoreClient } from '../../lambda/hierarchy/branch-key-store-client';
+import { InMemoryBranchKeyTable } from '../../lambda/hierarchy/in-memory-branch-key-table';
+import { kmsBranchKeyOperations } from '../../lambda/providers/hierarchical-kms';
 import { LocalKms } from '../../lambda/providers/local-kms';
 import { authorize } from '../../src/private/policy/engine/authorize';
 import { removePrivateBuild, runCli } from '../cli/support';
@@ -114,6 +118,31 @@ test('the audit key is nobody\'s to use among the app\'s roles', () => {
   for (const p of kms.app!.principals) {
     for (const action of ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']) expect(outcomes.get(`${audit.path} ${p.path} ${action}`)).toBe('no');
   }
+});
+
+test('the branch key store: the key manager creates and versions branch keys but cannot read one; the tenant app reads them, only for this store', async () => {
+  const key = kms.keyOf('SecureKeyExampleBranchKeys/BranchKeyWrappingKey');
+  const here = kms.forRegion(key.region, key.account);
+  const table = new InMemoryBranchKeyTable();
+  const storeAs = (principal: string, logicalKeyStoreName = EXAMPLE_KEY_STORE_NAME) => new BranchKeyStoreClient({
+    tableName: 'branch-keys', logicalKeyStoreName, kmsKeyArn: key.arn, table, kms: kmsBranchKeyOperations(here.as(principal)),
+  });
+  const manager = storeAs('SecureKeyExampleBranchKeys/BranchKeyManager');
+  const app = storeAs('SecureKeyExampleBranchKeys/TenantApp');
+  const denied = (p: Promise<unknown>) => p.then(() => 'allowed', (e: Error) => (/AccessDenied/.test(`${e.name} ${(e.cause as Error | undefined)?.name}`) ? 'denied' : `failed: ${e.name} ${e.message}`));
+
+  const id = await manager.createKey({ branchKeyId: 'tenant-acme', encryptionContext: { tenant: 'acme' } });
+  const version = await manager.versionKey(id);
+  expect(await denied(manager.getActiveBranchKey(id))).toBe('denied');
+  const active = await app.getActiveBranchKey(id);
+  expect(active.branchKeyVersion).toBe(version);
+  active.branchKey.fill(0);
+  expect(await denied(app.createKey({ branchKeyId: 'tenant-globex', encryptionContext: { tenant: 'globex' } }))).toBe('denied');
+  // Another store's name in the encryption context: the key serves this store's branch keys only.
+  const otherStore = storeAs('SecureKeyExampleBranchKeys/BranchKeyManager', 'another-store');
+  expect(await denied(otherStore.createKey({ branchKeyId: 'tenant-x', encryptionContext: { tenant: 'x' } }))).toBe('denied');
+  // The app's other roles get nothing from this key.
+  expect(await denied(storeAs('SecureKeyExample/AppRole').getActiveBranchKey(id))).toBe('denied');
 });
 
 describe('cdk-secure-key can', () => {

@@ -217,9 +217,7 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
 /** How this child process was measured, for the report. */
 export function samplingMethod(): string {
   const pinned = process.env.BENCH_PINNED_CPU;
-  const gc = typeof (globalThis as { gc?: unknown }).gc === 'function';
   return `CPU time (user + system) per call, ${SAMPLE_MS} ms samples, 2 warm-up rounds, contenders interleaved in rotating order, `
-    + `${gc ? 'a full garbage collection (untimed) before each sample, ' : ''}`
     + `${pinned !== undefined ? `process pinned to CPU ${pinned} (taskset)` : 'process not pinned (taskset unavailable)'}`;
 }
 

@@ -36,15 +36,10 @@ const PARTS = ['throughput', 'small-rate', 'invocation', 'kms-calls', 'fleet', '
  */
 const PIN_CPU: number | undefined = spawnSync('taskset', ['-V'], { encoding: 'utf8' }).status === 0 ? os.cpus().length - 1 : undefined;
 
-/**
- * Runs one bench part in a child. Timing children (`pin`) are pinned to one CPU and run with
- * `--expose-gc`, so `interleave` can collect the garbage before each sample (bench/support.ts).
- */
 function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = [], pin = false): T {
   const pinned = pin && PIN_CPU !== undefined;
   const command = pinned ? 'taskset' : process.execPath;
-  const flags = pin ? ['--expose-gc', ...nodeFlags] : nodeFlags;
-  const argv = [...(pinned ? ['-c', String(PIN_CPU), process.execPath] : []), ...flags, CHILD, part, JSON.stringify(args)];
+  const argv = [...(pinned ? ['-c', String(PIN_CPU), process.execPath] : []), ...nodeFlags, CHILD, part, JSON.stringify(args)];
   const child = spawnSync(command, argv, {
     cwd: BUILD,
     encoding: 'utf8',

@@ -74,25 +74,23 @@ export interface Samples {
 
 /**
  * Runs every contender once per round, in an order that rotates each round, so no one always goes
- * first and both sides of a ratio see the same load. Before each timed sample, untimed: a full
- * garbage collection where the process exposes one (`node --expose-gc`, as the bench's timing
- * children run), so no contender pays for collecting another's garbage and each starts from the
- * same heap and allocator state; then one call of the contender, which absorbs the switch (cold
- * caches, the allocator growing back). Without it, which contender's sample a collection of a
- * 16 MiB contender's garbage fell into, and how much fresh memory the allocator then had to fault
- * in, varied from round to round: at 1 MiB the ratios' interquartile ranges were +-30-70%. The
- * first `warmup` rounds are not recorded.
+ * first and both sides of a ratio see the same load. Before each timed sample a contender makes one
+ * untimed call, which absorbs the switch (the previous contender's garbage, cold caches). The first
+ * `warmup` rounds are not recorded.
+ *
+ * Tried for issue 17 and dropped: a forced full GC before each sample (node --expose-gc) narrowed
+ * the ratios' ranges to +-12% at 1 MiB, but put every contender in a state where each call faulted
+ * in fresh memory (up to 10x slower than its steady state: a biased figure, not a steadier one);
+ * 50 ms of untimed calls before each sample did not narrow them. On this machine the spread comes
+ * from page faults (about 12 us each here) that come and go with the allocator's state, and from
+ * other jobs' load.
  */
-/** `global.gc` when node runs with --expose-gc. */
-const collectGarbage = (globalThis as { gc?: () => void }).gc;
-
 export async function interleave(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, Samples>> {
   const times = new Map<string, Samples>(contenders.map((c) => [c.name, { ms: [], cpuMs: [], faults: [] }]));
   for (let r = -warmup; r < rounds; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const c = contenders[(Math.max(r, 0) + i) % contenders.length];
       const batch = c.batch ?? 1;
-      collectGarbage?.();
       await c.run();
       const f0 = process.resourceUsage().minorPageFault;
       const c0 = process.cpuUsage();

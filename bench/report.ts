@@ -235,6 +235,8 @@ export function markdown(r: Partial<BenchResults>): string {
     out.push('per call (memory the kernel had to hand out and zero). `ours / raw-sliced-fresh` compares ours with the ceiling');
     out.push('carrying the same handicap, a fresh output buffer per call; the gap between `raw-sliced` and `raw-sliced-fresh` is');
     out.push('what one fresh output buffer per call costs. Streams never hold a whole message: see section 4 for their MB/s.');
+    out.push(`\`ours-into\` (decryptInto() a reused target, no fresh buffer): ${r.throughput.rows.filter((row) => row.oursInto).map((row) =>
+      `${sizeLabel(row.size)} ${int(row.oursInto.mbps)} MB/s, ${iqr(row.oursInto.vsCeiling)} of the ceiling, ${int(row.oursInto.faults)} faults per call`).join('; ')}.`);
     out.push(`Method: ${r.throughput.method}.`);
     out.push('');
     out.push('![throughput by message size](../docs/throughput.svg)');

@@ -77,6 +77,13 @@ export interface Samples {
  * first and both sides of a ratio see the same load. Before each timed sample a contender makes one
  * untimed call, which absorbs the switch (the previous contender's garbage, cold caches). The first
  * `warmup` rounds are not recorded.
+ *
+ * Tried for issue 17 and dropped: a forced full GC before each sample (node --expose-gc) narrowed
+ * the ratios' ranges to +-12% at 1 MiB, but put every contender in a state where each call faulted
+ * in fresh memory (up to 10x slower than its steady state: a biased figure, not a steadier one);
+ * 50 ms of untimed calls before each sample did not narrow them. On this machine the spread comes
+ * from page faults (about 12 us each here) that come and go with the allocator's state, and from
+ * other jobs' load.
  */
 export async function interleave(contenders: readonly Contender[], rounds: number, warmup = 2): Promise<Map<string, Samples>> {
   const times = new Map<string, Samples>(contenders.map((c) => [c.name, { ms: [], cpuMs: [], faults: [] }]));

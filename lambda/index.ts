@@ -10,7 +10,7 @@
 export {
   EnvelopeClient, DEFAULT_FRAME_LENGTH, DEFAULT_MAX_FRAME_LENGTH,
   type EnvelopeClientOptions, type EncryptOptions, type EncryptStreamOptions, type DecryptOptions,
-  type EncryptResult, type DecryptResult, type MessageHeaderInfo,
+  type EncryptResult, type DecryptResult, type DecryptIntoResult, type MessageHeaderInfo,
 } from './core/envelope-client';
 export { EncryptStream, DecryptStream } from './core/streams';
 

@@ -213,11 +213,21 @@ export class BodyDecryptor {
       return step.plaintext;
     }
     const out = Buffer.allocUnsafe(scan.plaintextLength);
+    this.decryptAllInto(buf, pos, scan, out);
+    return out;
+  }
+
+  /**
+   * As `decryptAll`, into `out[0, scan.plaintextLength)` (the caller checked it is that long and
+   * does not overlap `buf`). On any failure that range is wiped before the error propagates.
+   */
+  public decryptAllInto(buf: Buffer, pos: number, scan: BodyScan, out: Buffer): void {
+    const end = scan.plaintextLength;
     let at = 0;
     try {
       for (;;) {
         const unit = locateUnit(this.header, buf, pos, this.sequenceNumber, this.maxUnitLength);
-        if (typeof unit === 'number' || at + unit.length > out.length) throw new Error('internal: body changed after scan');
+        if (typeof unit === 'number' || at + unit.length > end) throw new Error('internal: body changed after scan');
         at = this.openInto(buf, unit, out, at);
         pos += unit.total;
         if (unit.kind === 'regular') {
@@ -227,10 +237,9 @@ export class BodyDecryptor {
           break;
         }
       }
-      if (at !== out.length) throw new Error('internal: body changed after scan');
-      return out;
+      if (at !== end) throw new Error('internal: body changed after scan');
     } catch (err) {
-      out.fill(0);
+      out.fill(0, 0, end);
       throw err;
     }
   }

@@ -93,6 +93,12 @@ export interface DecryptResult {
   readonly header: MessageHeaderInfo;
 }
 
+export interface DecryptIntoResult {
+  /** Plaintext bytes written at the start of the target buffer. */
+  readonly length: number;
+  readonly header: MessageHeaderInfo;
+}
+
 /**
  * Encrypts and decrypts AWS Encryption SDK message format v2 messages with key commitment
  * (suites 0x0478 and 0x0578), in memory or as Node streams.
@@ -158,6 +164,26 @@ export class EnvelopeClient {
    * the signature verify (the signature first: a badly signed message is never decrypted).
    */
   public async decrypt(message: Uint8Array, options: DecryptOptions = {}): Promise<DecryptResult> {
+    return this.decryptMessage(message, options, undefined);
+  }
+
+  /**
+   * As `decrypt()`, but writes the plaintext into `target` (from its start) instead of a new buffer,
+   * and returns its length. For callers that decrypt many messages into one buffer they reuse (and
+   * wipe when done): no fresh memory per message, and the plaintext lives exactly as long as the
+   * caller keeps it. The same checks run in the same order; if any fails, the bytes of `target` the
+   * plaintext would have filled are zeroed. `target` too short for the plaintext, or overlapping
+   * `message`, is refused before any key provider call.
+   */
+  public async decryptInto(message: Uint8Array, target: Uint8Array, options: DecryptOptions = {}): Promise<DecryptIntoResult> {
+    if (!(target instanceof Uint8Array)) {
+      throw new ConfigurationError(`decryptInto() writes into a Buffer or Uint8Array; received ${typeof target}.`);
+    }
+    const { plaintext, header } = await this.decryptMessage(message, options, target);
+    return { length: plaintext.length, header };
+  }
+
+  private async decryptMessage(message: Uint8Array, options: DecryptOptions, target: Uint8Array | undefined): Promise<DecryptResult> {
     if (!(message instanceof Uint8Array)) {
       throw new ConfigurationError(`decrypt() takes a Buffer or Uint8Array; received ${typeof message}.`);
     }
@@ -182,6 +208,7 @@ export class EnvelopeClient {
     if (end !== buf.length) {
       throw new InvalidMessageError(`The message has ${buf.length - end} unexpected bytes after its end: it was extended or two messages were joined.`);
     }
+    const into = target === undefined ? undefined : targetView(target, scan.plaintextLength, message);
     const session = await startDecryption(this.materialsManager, header, buf.subarray(0, bodyOffset));
     try {
       // The signature covers the ciphertext, so it is verified before any frame is decrypted:
@@ -190,8 +217,11 @@ export class EnvelopeClient {
         session.verifier.update(buf.subarray(bodyOffset, scan.end));
         assertSignature(session.verifier, session.verificationKey, signature);
       }
-      const plaintext = session.body.decryptAll(buf, bodyOffset, scan);
-      return { plaintext, header: session.info };
+      if (into === undefined) {
+        return { plaintext: session.body.decryptAll(buf, bodyOffset, scan), header: session.info };
+      }
+      session.body.decryptAllInto(buf, bodyOffset, scan, into);
+      return { plaintext: into, header: session.info };
     } finally {
       session.dispose();
     }
@@ -223,4 +253,17 @@ export class EnvelopeClient {
       expectedEncryptionContext: options.expectedEncryptionContext,
     });
   }
+}
+
+/** `target[0, length)` as a Buffer, after checking it is long enough and shares no byte with `message`. */
+function targetView(target: Uint8Array, length: number, message: Uint8Array): Buffer {
+  if (target.length < length) {
+    throw new ConfigurationError(`decryptInto(): the target holds ${target.length} bytes; this message's plaintext is ${length} bytes.`);
+  }
+  const view = Buffer.from(target.buffer, target.byteOffset, length);
+  if (length > 0 && target.buffer === message.buffer
+    && target.byteOffset < message.byteOffset + message.byteLength && message.byteOffset < target.byteOffset + length) {
+    throw new ConfigurationError('decryptInto(): the target overlaps the message; decrypt into a separate buffer.');
+  }
+  return view;
 }

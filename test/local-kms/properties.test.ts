@@ -77,8 +77,9 @@ test('the decision never depends on the order of key policy or IAM statements', 
       expect(b).toBe(a);
       seen[a]++;
     },
-  ), { numRuns: 150 });
-  // The generators reach both outcomes, so the property is not vacuous.
+  ), { numRuns: 300 });
+  // The generators reach both outcomes, so the property is not vacuous. Allowed is the rarer one, about one run
+  // in nine (30-37 of 300 seen): 150 runs put a bound of 10 within reach of fast-check's random seed (8 seen).
   expect(seen.allowed).toBeGreaterThan(10);
   expect(seen.denied).toBeGreaterThan(10);
 });

@@ -5,11 +5,13 @@ import * as A from './actions';
 import { keyPolicyPrincipal } from './cross-stack';
 import { breakCycles, isAnalysing, StatementJson } from './cycle-breaker';
 import { GrantStatement } from './grant-statement';
+import { SharedIamDocuments } from './iam-documents';
 import { unhonouredIamGrants } from './iam-grant-check';
 import { budgetMessage, mergeStatements, policySize } from './policy-budget';
 import { describeValue } from './principal-names';
 import { scopeServiceStatement } from './service-scoping';
 import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
+import { joinValidationPasses, validationPassMemo } from './validation-pass';
 import {
   expandActions, grantConditions, KeyGrantOptions, usageActions,
 } from '../key-policy';
@@ -81,6 +83,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * @internal
    */
   protected _renderedPolicy(): IResolvable {
+    joinValidationPasses(this);
     return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this._renderPolicy().document) });
   }
 
@@ -116,6 +119,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * @internal
    */
   protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
+    const memo = validationPassMemo(this);
     const { document, problems } = this._renderPolicy();
     const policy = Stack.of(this).resolve(document);
     const errors = [...problems];
@@ -124,7 +128,14 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
     const keyResource = this.node.defaultChild;
     if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
-      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this._policySubject(), this.supportedActionSet());
+      // The app's IAM documents, resolved once per validation pass for all keys (validation-pass.ts).
+      const shared = memo && ((account: string, region: string) => {
+        const slot = `iam-documents:${account}:${region}`;
+        let documents = memo.get(slot) as SharedIamDocuments | undefined;
+        if (!documents) memo.set(slot, documents = new SharedIamDocuments(this.node.root, account, region));
+        return documents;
+      });
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this._policySubject(), this.supportedActionSet(), shared);
       errors.push(...iamProblems.errors);
       for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
     }

@@ -9,7 +9,7 @@ import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ALL_KEY_ACTIONS } from './actions';
 import { asArray, iamSources, identityArn, keyMarker, resolveMarked, SharedIamDocuments } from './iam-documents';
-import { keyPolicyAllows } from './policy-evaluation';
+import { keyPolicyEvaluator } from './policy-evaluation';
 import { constructPathOf } from './references';
 import { expandActions } from '../key-policy';
 
@@ -42,6 +42,7 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
   // organization or network perimeter) is a restriction the key's owner wrote on purpose.
   const resolved = withoutUnmodelledKeys(resolveIn(keyStack, keyPolicy)) as { Statement?: Array<{ Effect?: string }> };
   const policy = { ...resolved, Statement: (resolved.Statement ?? []).filter((st) => st.Effect !== 'Deny') };
+  const allows = keyPolicyEvaluator(policy);
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
     .flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((v) => v[1])))];
   const errors: string[] = [];
@@ -70,9 +71,7 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
           const requests = candidateRequests(requestFor(statement), viaServices);
           const arn = principalArn(principal);
           const denied = exact.filter((action) => requests.every((request) =>
-            keyPolicyAllows({
-              keyPolicy: policy, keyArn: KEY_MARKER, principalArn: arn, account, iamStatements, request: { ...request, action },
-            }) === false));
+            allows({ keyArn: KEY_MARKER, principalArn: arn, account, iamStatements, request: { ...request, action } }) === false));
           if (denied.length === 0) continue;
           const where = `${constructPathOf(c)}${c.cfnResourceType === 'AWS::IAM::Role' || c.cfnResourceType === 'AWS::IAM::User' ? ' (inline policy)' : ''}`;
           const text = `${subject}: the IAM policy ${where} allows ${constructPathOf(principal)} ${denied.join(', ')} on ${onKey ? 'this key' : '"*"'}, `

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { getLocalCryptographicMaterialsCache, KMS, KmsKeyringNode, NodeCachingMaterialsManager } from '@aws-crypto/client-node';
 import { createEsdkHandler } from './esdk-handler';
 import { batchFor, Contender, interleave, KiB, median, pairedRatio, Spread } from './support';
-import { createHandler } from '../lambda/handler';
 import { loadConfig } from '../lambda/handler/config';
+import { createHandler } from '../lambda/handler/create-handler';
 import { AwsKmsKeyProvider } from '../lambda/providers/aws-kms';
 import { LocalKms } from '../lambda/providers/local-kms';
 

@@ -7,15 +7,16 @@ import { breakCycles, isAnalysing, StatementJson } from './cycle-breaker';
 import { GrantStatement } from './grant-statement';
 import { SharedIamDocuments } from './iam-documents';
 import { unhonouredIamGrants } from './iam-grant-check';
-import { budgetMessage, mergeStatements, policySize } from './policy-budget';
-import { describeValue } from './principal-names';
-import { scopeServiceStatement } from './service-scoping';
-import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
-import { joinValidationPasses, validationPassMemo } from './validation-pass';
 import {
   expandActions, grantConditions, KeyGrantOptions, usageActions,
 } from '../key-policy';
 import { keyPolicyGuard } from './policy/guard';
+import { budgetMessage, mergeStatements, policySize } from './policy-budget';
+import { describeValue } from './principal-names';
+import { StackDependencies } from './references';
+import { scopeServiceStatement } from './service-scoping';
+import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
+import { joinValidationPasses, validationPassMemo } from './validation-pass';
 
 /** @internal */
 export type GrantMethod = 'grantEncrypt' | 'grantDecrypt' | 'grantEncryptDecrypt' | 'grantGenerateDataKey' | 'grantSign'
@@ -90,11 +91,13 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
   /** The rendered policy document (with tokens) and the cycles that could not be broken. *
    * @internal
    */
-  protected _renderPolicy(): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
+  protected _renderPolicy(memo?: Map<string, unknown>): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
     const doc = (this.policy.toJSON() ?? { Statement: [] }) as { Version?: string; Statement: StatementJson[] };
     const keyResource = this.node.defaultChild;
     if (isAnalysing() || !keyResource || !CfnResource.isCfnResource(keyResource)) return { document: doc, problems: [] };
-    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject());
+    // In a validation pass, the keys of a stack share its dependency graph (references.ts, validation-pass.ts).
+    const graphs = memo && ((memo.get('stack-dependencies') ?? memo.set('stack-dependencies', new Map()).get('stack-dependencies')) as Map<Stack, StackDependencies>);
+    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject(), graphs);
     return { document: { ...doc, Statement: mergeStatements(Stack.of(this), statements) }, problems };
   }
 
@@ -120,7 +123,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    */
   protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
     const memo = validationPassMemo(this);
-    const { document, problems } = this._renderPolicy();
+    const { document, problems } = this._renderPolicy(memo);
     const policy = Stack.of(this).resolve(document);
     const errors = [...problems];
     const budget = budgetMessage(this._policySubject(), policySize(policy), document.Statement.length);

@@ -85,7 +85,9 @@ export function authorizeParsed(keyPolicy: readonly ParsedStatement[], keyArn: s
     // AWS sets aws:PrincipalIsAWSService on every request.
     context: { 'aws:PrincipalIsAWSService': String(caller.service !== undefined), ...req.context },
   };
-  const d = iamStatements === undefined || caller.service !== undefined ? decide(keyPolicy, request) : decideParsed(keyPolicy, iamStatements, request);
+  const d = iamStatements === undefined || caller.service !== undefined
+    ? decide(keyPolicy, request)
+    : decideParsed(keyPolicy, iamStatements, request);
   return d.allowed ? 'allowed' : 'denied';
 }
 

@@ -8,6 +8,7 @@ import {
   CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { EvaluationInput, keyPolicyEvaluator } from './policy-evaluation';
 import { constructPathOf } from './references';
 
 /** The key's ARN as the checks write it: in the key's account, so the engine sees a same-account request. */
@@ -149,6 +150,9 @@ function identityResources(stack: Stack, identities: unknown[]): CfnResource[] {
   return [...new Set(out)];
 }
 
+/** Answers whether a key policy allows a request (policy-evaluation.ts). */
+export type KeyPolicyEvaluator = (input: Omit<EvaluationInput, 'keyPolicy'>) => boolean | undefined;
+
 /** A document as one key reads it: resolved, and the string that stands for that key's ARN besides its marker. */
 export interface KeyView {
   readonly document: unknown;
@@ -166,6 +170,7 @@ export class SharedIamDocuments {
   private readonly sentinels = new Map<CfnResource, string>();
   private readonly resolved = new Map<IamSource, Array<{ document: unknown; clean: boolean }>>();
   private readonly identityArns = new Map<CfnResource, string>();
+  private readonly evaluators = new Map<string, KeyPolicyEvaluator>();
 
   constructor(root: IConstruct, private readonly account: string, private readonly region: string) {
     this.sources = iamSources(root);
@@ -194,6 +199,28 @@ export class SharedIamDocuments {
       this.identityArns.set(identity, arn);
     }
     return arn;
+  }
+
+  /**
+   * `keyPolicyEvaluator(policy)`, shared by the keys whose resolved policies are equal (keys built alike), with
+   * its answers kept per request: the engine's answer is a function of the policy and the request alone.
+   */
+  public evaluator(policy: unknown): KeyPolicyEvaluator {
+    const text = JSON.stringify(policy);
+    let evaluate = this.evaluators.get(text);
+    if (!evaluate) {
+      const decide = keyPolicyEvaluator(policy);
+      const answers = new Map<string, boolean | undefined>();
+      evaluate = (input) => {
+        const question = JSON.stringify([input.keyArn, input.principalArn, input.account, input.iamStatements, input.request]);
+        if (answers.has(question)) return answers.get(question);
+        const answer = decide(input);
+        answers.set(question, answer);
+        return answer;
+      };
+      this.evaluators.set(text, evaluate);
+    }
+    return evaluate;
   }
 
   private sentinel(target: CfnResource): string | undefined {

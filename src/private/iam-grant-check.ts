@@ -42,13 +42,13 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
   // organization or network perimeter) is a restriction the key's owner wrote on purpose.
   const resolved = withoutUnmodelledKeys(resolveIn(keyStack, keyPolicy)) as { Statement?: Array<{ Effect?: string }> };
   const policy = { ...resolved, Statement: (resolved.Statement ?? []).filter((st) => st.Effect !== 'Deny') };
-  const allows = keyPolicyEvaluator(policy);
   const viaServices = [...new Set([...JSON.stringify(policy).matchAll(/"kms:ViaService":\[?((?:"[^"]*",?)+)/gi)]
     .flatMap((m) => [...m[1].matchAll(/"([^"]*)"/g)].map((v) => v[1])))];
   const errors: string[] = [];
   const warnings: string[] = [];
   // The app's IAM documents, resolved once for all keys of a validation pass when one is open (iam-documents.ts).
   const documents = shared?.(account, region);
+  const allows = documents?.evaluator(policy) ?? keyPolicyEvaluator(policy);
   const principalArn = (p: CfnResource) => documents?.identityArn(p) ?? identityArn(p, account);
   for (const source of documents?.sources ?? iamSources(root)) {
     const { resource: c, stack, principals } = source;

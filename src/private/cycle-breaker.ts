@@ -57,20 +57,29 @@ export function statementLabel(statement: StatementJson, index: number): string 
 
 /**
  * Rewrites the references in `statements` that would close a cycle with `keyResource`. `subject` names
- * the key in messages.
+ * the key in messages; `graphs` holds the dependency graphs the keys of a validation pass share.
  */
-export function breakCycles(keyResource: CfnResource, statements: StatementJson[], subject: string): RenderedStatements {
+export function breakCycles(keyResource: CfnResource, statements: StatementJson[], subject: string,
+  graphs?: Map<Stack, StackDependencies>): RenderedStatements {
   const stack = Stack.of(keyResource);
   if (!statements.some((s) => hasTokens(s.Condition) || hasTokens(s.Principal))) return { statements, problems: [] };
   analysing++;
   try {
-    const deps = new StackDependencies(stack, new Set([keyResource]));
+    // `graphs`: the stacks' graphs shared by the keys of one validation pass. A shared graph resolves every key
+    // (as written: analysing is on), but a search towards this key stops when it reaches it, so this key's own
+    // references are never read, as with the graph that skips it.
+    let deps = graphs?.get(stack);
+    if (!deps) {
+      deps = new StackDependencies(stack, graphs ? new Set() : new Set([keyResource]));
+      graphs?.set(stack, deps);
+    }
+    const graph = deps;
     const closesCycle = (ref: ResourceReference) => ref.target !== keyResource
-      && (Stack.of(ref.target) !== stack || deps.dependsOn(ref.target, keyResource));
+      && (Stack.of(ref.target) !== stack || graph.dependsOn(ref.target, keyResource));
     // A principal of another stack is fine while that stack does not depend on the key's (a replica's
     // stack names the primary's principals); the grant methods never write one of a stack that does.
     const principalClosesCycle = (ref: ResourceReference) => ref.target !== keyResource
-      && (Stack.of(ref.target) === stack ? deps.dependsOn(ref.target, keyResource) : stackDependsOn(Stack.of(ref.target), stack));
+      && (Stack.of(ref.target) === stack ? graph.dependsOn(ref.target, keyResource) : stackDependsOn(Stack.of(ref.target), stack));
     const problems: string[] = [];
     const out = statements.map((statement, index) => {
       const label = statementLabel(statement, index);

@@ -5,15 +5,18 @@ import * as A from './actions';
 import { keyPolicyPrincipal } from './cross-stack';
 import { breakCycles, isAnalysing, StatementJson } from './cycle-breaker';
 import { GrantStatement } from './grant-statement';
+import { SharedIamDocuments } from './iam-documents';
 import { unhonouredIamGrants } from './iam-grant-check';
-import { budgetMessage, mergeStatements, policySize } from './policy-budget';
-import { describeValue } from './principal-names';
-import { scopeServiceStatement } from './service-scoping';
-import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
 import {
   expandActions, grantConditions, KeyGrantOptions, usageActions,
 } from '../key-policy';
 import { keyPolicyGuard } from './policy/guard';
+import { budgetMessage, mergeStatements, policySize } from './policy-budget';
+import { describeValue } from './principal-names';
+import { StackDependencies } from './references';
+import { scopeServiceStatement } from './service-scoping';
+import { checkAlias, normalizeAlias, propError, SecureKeyConfigError } from './validation';
+import { joinValidationPasses, validationPassMemo } from './validation-pass';
 
 /** @internal */
 export type GrantMethod = 'grantEncrypt' | 'grantDecrypt' | 'grantEncryptDecrypt' | 'grantGenerateDataKey' | 'grantSign'
@@ -81,17 +84,20 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * @internal
    */
   protected _renderedPolicy(): IResolvable {
+    joinValidationPasses(this);
     return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this._renderPolicy().document) });
   }
 
   /** The rendered policy document (with tokens) and the cycles that could not be broken. *
    * @internal
    */
-  protected _renderPolicy(): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
+  protected _renderPolicy(memo?: Map<string, unknown>): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
     const doc = (this.policy.toJSON() ?? { Statement: [] }) as { Version?: string; Statement: StatementJson[] };
     const keyResource = this.node.defaultChild;
     if (isAnalysing() || !keyResource || !CfnResource.isCfnResource(keyResource)) return { document: doc, problems: [] };
-    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject());
+    // In a validation pass, the keys of a stack share its dependency graph (references.ts, validation-pass.ts).
+    const graphs = memo && ((memo.get('stack-dependencies') ?? memo.set('stack-dependencies', new Map()).get('stack-dependencies')) as Map<Stack, StackDependencies>);
+    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject(), graphs);
     return { document: { ...doc, Statement: mergeStatements(Stack.of(this), statements) }, problems };
   }
 
@@ -116,7 +122,8 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    * @internal
    */
   protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
-    const { document, problems } = this._renderPolicy();
+    const memo = validationPassMemo(this);
+    const { document, problems } = this._renderPolicy(memo);
     const policy = Stack.of(this).resolve(document);
     const errors = [...problems];
     const budget = budgetMessage(this._policySubject(), policySize(policy), document.Statement.length);
@@ -124,7 +131,14 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
     if (budget?.level === 'warning') Annotations.of(this).addWarningV2('cdk-secure-key:keyPolicySize', budget.text);
     const keyResource = this.node.defaultChild;
     if (checkIamGrants && keyResource && CfnResource.isCfnResource(keyResource)) {
-      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this._policySubject(), this.supportedActionSet());
+      // The app's IAM documents, resolved once per validation pass for all keys (validation-pass.ts).
+      const shared = memo && ((account: string, region: string) => {
+        const slot = `iam-documents:${account}:${region}`;
+        let documents = memo.get(slot) as SharedIamDocuments | undefined;
+        if (!documents) memo.set(slot, documents = new SharedIamDocuments(this.node.root, account, region));
+        return documents;
+      });
+      const iamProblems = unhonouredIamGrants(this.node.root, keyResource, document, this._policySubject(), this.supportedActionSet(), shared);
       errors.push(...iamProblems.errors);
       for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
     }

@@ -61,14 +61,21 @@ export function logicalIdsIn(json: unknown, out: Set<string> = new Set()): Set<s
  * CloudFormation once. Made fresh for each question set: the tree may change between syntheses.
  */
 export class StackDependencies {
-  private readonly byLogicalId = new Map<string, CfnResource>();
+  /** Logical id to resource, built on first need: resolving every logical id of the stack is most of the cost. */
+  private logicalIds?: Map<string, CfnResource>;
   private readonly edges = new Map<CfnResource, CfnResource[]>();
 
   /** @param skip resources never resolved (the key itself: resolving it would render its policy again) */
-  constructor(private readonly stack: Stack, private readonly skip: ReadonlySet<CfnResource>) {
-    for (const c of stack.node.findAll()) {
-      if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) this.byLogicalId.set(stack.resolve(c.logicalId), c);
+  constructor(private readonly stack: Stack, private readonly skip: ReadonlySet<CfnResource>) {}
+
+  private get byLogicalId(): Map<string, CfnResource> {
+    if (!this.logicalIds) {
+      this.logicalIds = new Map();
+      for (const c of this.stack.node.findAll()) {
+        if (CfnResource.isCfnResource(c) && Stack.of(c) === this.stack) this.logicalIds.set(this.stack.resolve(c.logicalId), c);
+      }
     }
+    return this.logicalIds;
   }
 
   /** Whether `from` depends on `to`, directly or through other resources of the stack. */
@@ -94,6 +101,7 @@ export class StackDependencies {
     deps = [];
     if (!this.skip.has(resource)) {
       const json = this.stack.resolve(resource._toCloudFormation());
+      // A resource that refers to no other resource (an ordinary role) needs no logical ids at all.
       for (const id of logicalIdsIn(json)) {
         const target = this.byLogicalId.get(id);
         if (target && target !== resource) deps.push(target);

@@ -3,7 +3,7 @@
  * and the tests ask `authorize` for concrete requests by labelled callers. The decisions are the
  * engine's; this file only adapts labels and tables.
  */
-import { decide, parsePolicy } from '../policy/engine';
+import { decide, decideParsed, parsePolicy, Request, Statement as ParsedStatement } from '../policy/engine';
 
 export interface Statement {
   readonly Sid?: string;
@@ -56,7 +56,21 @@ function accountOfKeyArn(keyArn: string): string {
 
 /** Decides one KMS request by one caller against a key policy (and the caller's IAM policy). */
 export function authorize(keyPolicy: PolicyJson, keyArn: string, caller: Caller, req: KmsRequest): Decision {
-  const d = decide(parsePolicy(keyPolicy), {
+  return authorizeParsed(parseKeyPolicy(keyPolicy), keyArn, caller, req);
+}
+
+/** A key policy parsed once, for `authorizeParsed`. */
+export function parseKeyPolicy(keyPolicy: PolicyJson | Statement[]): readonly ParsedStatement[] {
+  return parsePolicy(keyPolicy);
+}
+
+/**
+ * `authorize` over a key policy parsed once (`parseKeyPolicy`), for many requests against one policy; with
+ * `iamStatements`, the caller's IAM statements parsed once too (`parseKeyPolicy(caller.iamStatements)`).
+ */
+export function authorizeParsed(keyPolicy: readonly ParsedStatement[], keyArn: string, caller: Caller, req: KmsRequest,
+  iamStatements?: readonly ParsedStatement[]): Decision {
+  const request: Request = {
     caller: caller.service !== undefined
       ? { service: caller.service, account: caller.account }
       : { arn: caller.arn, account: caller.account, iamStatements: caller.iamStatements },
@@ -70,7 +84,10 @@ export function authorize(keyPolicy: PolicyJson, keyArn: string, caller: Caller,
     sourceAccount: req.sourceAccount,
     // AWS sets aws:PrincipalIsAWSService on every request.
     context: { 'aws:PrincipalIsAWSService': String(caller.service !== undefined), ...req.context },
-  });
+  };
+  const d = iamStatements === undefined || caller.service !== undefined
+    ? decide(keyPolicy, request)
+    : decideParsed(keyPolicy, iamStatements, request);
   return d.allowed ? 'allowed' : 'denied';
 }
 

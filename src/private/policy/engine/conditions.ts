@@ -17,6 +17,13 @@ const globCache = new Map<string, RegExp>();
 
 /** IAM wildcard match (`*` any run, `?` one character). */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
+  // Without wildcards the pattern's regex matches one character per character: equal lengths, and equal
+  // strings when case counts (the common case: action names and ARNs, thousands of times per synth).
+  if (!pattern.includes('*') && !pattern.includes('?')) {
+    if (pattern.length !== value.length) return false;
+    if (pattern === value) return true;
+    if (!ignoreCase) return false;
+  }
   const cacheKey = `${ignoreCase ? 'i' : 's'}:${pattern}`;
   let re = globCache.get(cacheKey);
   if (!re) {

@@ -27,7 +27,7 @@ export * from './model';
 export { accountOfIamArn, accountOfRootPrincipal, parseOperator, parsePolicy, parseStatement, principalEntries, statementId } from './parse';
 export type { Substitutions } from './parse';
 export { allConditionsHold, conditionHolds, glob, valueMatches } from './conditions';
-export { authorize, coversAction, coversResource, decide, principalMatch, qualifiedAction, requestContext } from './authorize';
+export { authorize, coversAction, coversResource, decide, decideParsed, principalMatch, qualifiedAction, requestContext } from './authorize';
 export type { PrincipalMatch } from './authorize';
 export { findWitness, unnamedAccount } from './witness';
 export type { Subject, Witness } from './witness';

@@ -168,7 +168,7 @@ export class SecureReplicaKey extends SecureKeyBase {
   }
 
   private checkPolicy(): string[] {
-    const { policy, errors } = this._renderedPolicyProblems();
+    const { policy, errors, memo } = this._renderedPolicyProblems();
     // AWS::KMS::ReplicaKey has no BypassPolicyLockoutSafetyCheck: KMS always checks that the deploying principal
     // can update the replica's policy, so the guard applies even when the primary bypasses it.
     const bypass = this.source.bypassPolicyLockoutSafetyCheck
@@ -176,7 +176,7 @@ export class SecureReplicaKey extends SecureKeyBase {
       : '';
     return [...errors, ...keyPolicyProblems(this, policy, `SecureKey replica ${this.node.path}`, () => '.',
       `no principal could update this replica's policy after deployment (no statement allows kms:PutKeyPolicy without conditions).${bypass} Name at least one principal in 'administrators' (the deploying role among them) or keep 'allowIamAdministration' true.`,
-      this.source.administratorsCanCreateGrants)];
+      this.source.administratorsCanCreateGrants, memo)];
   }
 
 }

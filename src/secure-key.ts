@@ -297,11 +297,11 @@ export class SecureKey extends SecureKeyBase {
   }
 
   private checkPolicy(grantsAreAdministration: boolean): string[] {
-    const { policy, errors } = this._renderedPolicyProblems(true);
+    const { policy, errors, memo } = this._renderedPolicyProblems(true);
     return [...errors, ...keyPolicyProblems(this, policy, `SecureKey ${this.node.path}`,
       () => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',
       this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.',
-      grantsAreAdministration)];
+      grantsAreAdministration, memo)];
   }
 
 }

@@ -121,7 +121,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    *
    * @internal
    */
-  protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[] } {
+  protected _renderedPolicyProblems(checkIamGrants = false): { policy: unknown; errors: string[]; memo?: Map<string, unknown> } {
     const memo = validationPassMemo(this);
     const { document, problems } = this._renderPolicy(memo);
     const policy = Stack.of(this).resolve(document);
@@ -142,7 +142,7 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
       errors.push(...iamProblems.errors);
       for (const w of iamProblems.warnings) Annotations.of(this).addWarningV2('cdk-secure-key:iamGrantNotHonoured', w);
     }
-    return { policy, errors };
+    return { policy, errors, memo };
   }
 
   /**
@@ -332,12 +332,13 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
 /**
  * The synth-time checks of a key policy shared by SecureKey and its replicas (src/private/policy/guard.ts,
  * on the policy engine). `subject` names the key in messages; `serviceHint` ends the service-principal
- * message; `lockout` is the lockout message, undefined when bypassed.
+ * message; `lockout` is the lockout message, undefined when bypassed; `memo` is the validation pass's
+ * (the engine's analysis is shared by keys whose resolved policies are equal).
  *
  * @internal
  */
 export function keyPolicyProblems(key: Resource, policy: unknown, subject: string, serviceHint: (services: string[]) => string,
-  lockout: string | undefined, grantsAreAdministration: boolean): string[] {
+  lockout: string | undefined, grantsAreAdministration: boolean, memo?: Map<string, unknown>): string[] {
   const account = Stack.of(key).account;
   return keyPolicyGuard(policy, {
     subject,
@@ -346,5 +347,5 @@ export function keyPolicyProblems(key: Resource, policy: unknown, subject: strin
     grantsAreAdministration,
     account: Token.isUnresolved(account) ? '${AWS::AccountId}' : account,
     name: (value) => describeValue(key, value),
-  });
+  }, memo);
 }

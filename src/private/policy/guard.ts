@@ -45,16 +45,47 @@ function witnessText(e: E.Exposure): string {
   return e.witness.length > 0 ? `, e.g. with ${e.witness.join(', ')}` : '';
 }
 
-/** The guard's messages, empty when the policy passes. */
-export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
-  const statements = E.parsePolicy(policy, substitutionsFor(o.account));
+/** What the engine found in a policy: determined by the policy, the account and grantsAreAdministration alone. */
+interface GuardAnalysis {
+  readonly negated: ReturnType<typeof E.findNegatedAllows>;
+  readonly exposures: E.Exposure[];
+  readonly manageAndUse: E.ManageAndUse[];
+  /** Computed on first use (only when the lockout guard applies). */
+  updaters?: number;
+  readonly statements: E.Statement[];
+  readonly account: string;
+}
+
+function analyse(policy: unknown, account: string, grantsAreAdministration: boolean | undefined): GuardAnalysis {
+  const statements = E.parsePolicy(policy, substitutionsFor(account));
+  return {
+    statements,
+    account,
+    negated: E.findNegatedAllows(statements),
+    exposures: E.findExposures(statements, { account }),
+    manageAndUse: E.findManageAndUse(statements, { account, grantsAreAdministration }),
+  };
+}
+
+/**
+ * The guard's messages, empty when the policy passes. With `memo` (one validation pass's, validation-pass.ts),
+ * keys whose resolved policies are equal (same JSON text, same account and grantsAreAdministration) share the
+ * engine's analysis; the messages are written per key.
+ */
+export function keyPolicyGuard(policy: unknown, o: GuardOptions, memo?: Map<string, unknown>): string[] {
+  const slot = memo && `key-policy-guard:${o.account}:${Boolean(o.grantsAreAdministration)}:${JSON.stringify(policy)}`;
+  let analysis = slot === undefined ? undefined : memo!.get(slot) as GuardAnalysis | undefined;
+  if (!analysis) {
+    analysis = analyse(policy, o.account, o.grantsAreAdministration);
+    if (slot !== undefined) memo!.set(slot, analysis);
+  }
   const name = o.name ?? ((v: string) => v);
   const errors: string[] = [];
-  for (const n of E.findNegatedAllows(statements)) {
+  for (const n of analysis.negated) {
     const what = n.element === 'NotAction' ? 'every action it does not list (use and CreateGrant included)' : 'every principal it does not list';
     errors.push(`${o.subject}: ${describe(n.statement)} is an Allow with ${n.element}, which allows ${what}. SecureKey refuses ${n.element} in an Allow: name the ${n.element === 'NotAction' ? 'actions' : 'principals'}.`);
   }
-  const exposures = E.findExposures(statements, { account: o.account });
+  const exposures = analysis.exposures;
   // A wildcard principal open to other accounts lets their services in too: one message says it.
   const open = new Set(exposures.filter((e) => e.outsider === 'other-account').map((e) => e.statement.id));
   for (const e of exposures) {
@@ -79,11 +110,14 @@ export function keyPolicyGuard(policy: unknown, o: GuardOptions): string[] {
         break;
     }
   }
-  for (const m of E.findManageAndUse(statements, { account: o.account, grantsAreAdministration: o.grantsAreAdministration })) {
+  for (const m of analysis.manageAndUse) {
     if (m.principal.endsWith(':root') || /^\d{12}$/.test(m.principal)) continue; // reported as account use above
     errors.push(`${o.subject}: principal ${name(m.principal)} would both administer and use the key (it may call ${shortList(m.uses)}). `
       + 'Administrators cannot use the key and users cannot administer it; use two principals. CreateGrant counts as use (set administratorsCanCreateGrants to give administrators CreateGrant on purpose).');
   }
-  if (o.lockout !== undefined && E.policyUpdaters(statements, { account: o.account }).length === 0) errors.push(`${o.subject}: ${o.lockout}`);
+  if (o.lockout !== undefined) {
+    analysis.updaters ??= E.policyUpdaters(analysis.statements, { account: analysis.account }).length;
+    if (analysis.updaters === 0) errors.push(`${o.subject}: ${o.lockout}`);
+  }
   return errors;
 }

@@ -6,6 +6,7 @@
  */
 import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { replicaArn } from './replica-settings';
 import { constructError } from './validation';
 
 /** What this file needs of the primary key and its replicas (SecureKey, SecureReplicaKey). */
@@ -46,7 +47,7 @@ export function replicaKeyArnFor(key: ReplicaArnSource, region: string, scope: I
       + "the stack with { crossRegionReferences: true }, or use a stack of the key's Region.");
   }
   stack.addStackDependency(replica.stack, `${scope.node.path} uses the replica key of ${key.node.path} in '${region}'`);
-  return stack.formatArn({ service: 'kms', region, account: keyStack.account, resource: 'key', resourceName: key.keyId });
+  return replicaArn(stack, region, key.keyId, keyStack.account);
 }
 
 /**

@@ -146,9 +146,12 @@ export function multiRegionAdminStatements(administrators: iam.IPrincipal[], rep
   return statements;
 }
 
-/** The ARN of the replica of `keyId` in `region`: related multi-Region keys share their key ID. */
-export function replicaArn(stack: Stack, region: string, keyId: string): string {
-  return stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: keyId });
+/**
+ * The ARN of the replica of `keyId` in `region`, written in `stack`: related multi-Region keys share their key
+ * ID. `account` is the key's account, by default `stack`'s.
+ */
+export function replicaArn(stack: Stack, region: string, keyId: string, account?: string): string {
+  return stack.formatArn({ service: 'kms', region, account, resource: 'key', resourceName: keyId });
 }
 
 /** A replica as the primary tracks it. */

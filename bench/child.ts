@@ -6,6 +6,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 type Envelope = typeof import('./envelope.bench');
+type Throughput = typeof import('./throughput.bench');
 type Ours = typeof import('./ours');
 type Cache = typeof import('./cache.bench');
 type Stream = typeof import('./stream.bench');
@@ -16,7 +17,8 @@ async function main(): Promise<unknown> {
   const [part, json] = process.argv.slice(2);
   const args = json ? JSON.parse(json) as Record<string, unknown> : {};
   switch (part) {
-    case 'throughput': return (require('./envelope.bench') as Envelope).throughput(args.sizes as number[] | undefined);
+    case 'throughput': return (require('./throughput.bench') as Throughput).throughput(args.sizes as number[] | undefined);
+    case 'sdk-throughput': return (require('./envelope.bench') as Envelope).sdkThroughput(args.sizes as number[] | undefined);
     case 'small-rate': return (require('./envelope.bench') as Envelope).smallMessageRate();
     case 'profile': return (require('./ours') as Ours).profileLoop(args.size as number, args.seconds as number);
     case 'invocation': return (require('./invocation.bench') as Invocation).invocation();

@@ -1,130 +1,39 @@
 /**
- * Envelope throughput (encrypt and decrypt, separately) against raw node:crypto AES-256-GCM (the
- * ceiling) and @aws-crypto/client-node (the peer), and the small-message rate against the
- * Encryption SDK's caching materials manager. Runs in a child process (bench/child.ts, bundled by
- * esbuild): the parent runs under ts-node, whose TypeScript compiler sits in the heap and makes
- * every full GC several times slower, which is no part of what a service pays.
- *
- * All contenders of one size run in the same rounds, in rotating order; ratios are taken per round
- * (paired) and reported as median and IQR.
+ * Ours against @aws-crypto/client-node (the peer): whole-buffer throughput with the same suite and
+ * frames, and the small-message rate against the Encryption SDK's caching materials manager. Runs in
+ * a child process of its own (bench/child.ts, bundled by esbuild): the parent runs under ts-node,
+ * whose TypeScript compiler sits in the heap and makes every full GC several times slower, which is
+ * no part of what a service pays. Ours against raw GCM runs in another child without the SDK
+ * (bench/throughput.bench.ts).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, getLocalCryptographicMaterialsCache, KMS, KmsKeyringNode,
   NodeCachingMaterialsManager, RawAesKeyringNode, RawAesWrappingSuiteIdentifier,
 } from '@aws-crypto/client-node';
 import { CACHE_CAPACITY, CACHE_MAX_AGE_SECONDS, oursWithWarmCache } from './ours';
+import { batchFor, Contender, interleave, KiB, mbps, median, pairedRatio, Spread } from './support';
 import {
-  batchFor, Contender, interleave, KiB, mbps, median, MiB, pairedRatio, quantile, Spread,
-} from './support';
+  measurePairs, Pair, roundsFor, SAMPLE_MS, samplingMethod, THROUGHPUT_SIZES, ThroughputResult, ThroughputRow,
+} from './throughput.bench';
 import { DEFAULT_FRAME_LENGTH } from '../lambda/core/envelope-client';
 import { LocalKms } from '../lambda/providers/local-kms';
 
-export const THROUGHPUT_SIZES = [1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB];
 /** The Encryption SDK's default frame length. */
 const SDK_DEFAULT_FRAME_LENGTH = 4096;
 
 type ClientProvider = NonNullable<ConstructorParameters<typeof KmsKeyringNode>[0]>['clientProvider'];
 
-/**
- * One contender's encrypt and decrypt of the same plaintext; `decrypt` opens a message made once.
- * A contender without `encrypt` is measured decrypting only.
- */
-interface Pair {
-  readonly name: string;
-  readonly encrypt?: () => unknown;
-  readonly decrypt: () => unknown;
-}
-
-/** node:crypto's GCM is fed this much per update() call by the sliced contenders (ours feeds the same). */
-const SLICE = 64 * KiB;
+export const SDK_CONTENDERS: Record<string, string> = {
+  'sdk-0478': `@aws-crypto/client-node, raw AES keyring, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (same as ours)`,
+  'sdk-default': `@aws-crypto/client-node, raw AES keyring, its defaults: suite 0x0578 (ECDSA P-384 signed), ${SDK_DEFAULT_FRAME_LENGTH / KiB} KiB frames`,
+};
 
 /**
- * Raw AES-256-GCM, no framing, no KDF, no header, three ways each direction:
- * - `raw`: one update() over the whole buffer, whose output node:crypto allocates afresh each call;
- * - `raw-sliced`: 64 KiB slices, each slice's output copied into one output buffer reused by every
- *   call (no fresh memory per call);
- * - `raw-sliced-fresh`: the same into a fresh output buffer per call, as any whole-buffer API that
- *   returns a new message must: the difference to `raw-sliced` is what a fresh output costs.
- * The ceiling of a round is the faster of `raw` and `raw-sliced` in that round.
+ * Ours against the Encryption SDK, in a process with only the two of them. Rows carry the SDK's
+ * MB/s and ours over each SDK contender; `mbps['ours-with-sdk']` is ours in this process.
  */
-function rawPairs(data: Buffer): Pair[] {
-  const key = randomBytes(32);
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  const ct = Buffer.concat([c.update(data), c.final()]);
-  const tag = c.getAuthTag();
-  const reused = Buffer.allocUnsafe(data.length);
-  const sealSliced = (out: Buffer) => {
-    const e = createCipheriv('aes-256-gcm', key, iv);
-    let pos = 0;
-    for (let at = 0; at < data.length; at += SLICE) pos += e.update(data.subarray(at, at + SLICE)).copy(out, pos);
-    e.final();
-    e.getAuthTag();
-    return out;
-  };
-  const openSliced = (out: Buffer) => {
-    const d = createDecipheriv('aes-256-gcm', key, iv);
-    d.setAuthTag(tag);
-    let pos = 0;
-    for (let at = 0; at < ct.length; at += SLICE) pos += d.update(ct.subarray(at, at + SLICE)).copy(out, pos);
-    d.final();
-    return out;
-  };
-  return [
-    {
-      name: 'raw',
-      encrypt: () => {
-        const e = createCipheriv('aes-256-gcm', key, iv);
-        const out = e.update(data);
-        e.final();
-        e.getAuthTag();
-        return out;
-      },
-      decrypt: () => {
-        const d = createDecipheriv('aes-256-gcm', key, iv);
-        d.setAuthTag(tag);
-        const out = d.update(ct);
-        d.final();
-        return out;
-      },
-    },
-    { name: 'raw-sliced', encrypt: () => sealSliced(reused), decrypt: () => openSliced(reused) },
-    {
-      name: 'raw-sliced-fresh',
-      encrypt: () => sealSliced(Buffer.allocUnsafe(data.length)),
-      decrypt: () => openSliced(Buffer.allocUnsafe(data.length)),
-    },
-  ];
-}
-
-export interface ThroughputRow {
-  readonly size: number;
-  readonly rounds: number;
-  /** Median MB/s (10^6 bytes of plaintext per CPU second) per contender and direction. */
-  readonly mbps: Record<string, { encrypt: number; decrypt: number }>;
-  /** Paired per-round ratios of CPU time: ours' speed over the other's (above 1 = ours faster). */
-  readonly oursVs: Record<string, { encrypt: Spread; decrypt: Spread }>;
-  /** Median minor page faults per call (fresh memory from the OS). */
-  readonly faults: Record<string, { encrypt: number; decrypt: number }>;
-  /** Ours decrypting with decryptInto() into a reused target: MB/s, faults per call, speed over the ceiling's. */
-  readonly oursInto: { readonly mbps: number; readonly faults: number; readonly vsCeiling: Spread };
-  /** Rounds in which whole-buffer raw GCM was the faster raw way (the ceiling), per direction. */
-  readonly ceilingWholeBufferRounds: { encrypt: number; decrypt: number };
-}
-
-export interface ThroughputResult {
-  readonly frameLength: number;
-  readonly contenders: Record<string, string>;
-  /** How the samples were taken (CPU pinning, sample length, warm-up). */
-  readonly method: string;
-  readonly rows: ThroughputRow[];
-}
-
-/** Every contender's sample lasts about this long (several calls per sample for fast ones). */
-const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 100);
-
-export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): Promise<ThroughputResult> {
+export async function sdkThroughput(sizes: readonly number[] = THROUGHPUT_SIZES): Promise<ThroughputResult> {
   const kms = new LocalKms();
   const keyArn = (await kms.createKey({ Description: 'bench' })).KeyMetadata.Arn;
   const { client: ours } = await oursWithWarmCache(kms, keyArn);
@@ -135,90 +44,36 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
     unencryptedMasterKey: randomBytes(32),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  const contenders = {
-    'raw': 'node:crypto AES-256-GCM, one update() over the whole buffer into the fresh buffer node:crypto returns',
-    'raw-sliced': 'node:crypto AES-256-GCM in 64 KiB update() slices, copied into one output buffer reused by every call',
-    'raw-sliced-fresh': 'as raw-sliced, into a fresh output buffer per call (what any whole-buffer API returning a new message pays)',
-    'ceiling': 'the faster of raw and raw-sliced in each round',
-    'ours': `ours, whole-buffer encrypt()/decrypt(), suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (defaults), LocalKms provider behind a warm data-key cache`,
-    'ours-into': 'ours, decryptInto() a target buffer reused by every call (decrypt only; what a caller that reuses its plaintext buffer gets)',
-    'sdk-0478': `@aws-crypto/client-node, raw AES keyring, suite 0x0478, ${DEFAULT_FRAME_LENGTH / KiB} KiB frames (same as ours)`,
-    'sdk-default': `@aws-crypto/client-node, raw AES keyring, its defaults: suite 0x0578 (ECDSA P-384 signed), ${SDK_DEFAULT_FRAME_LENGTH / KiB} KiB frames`,
-  };
+  const suite0478 = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
   const rows: ThroughputRow[] = [];
   for (const size of sizes) {
     const data = randomBytes(size);
     const oursMessage = (await ours.encrypt(data)).message;
-    const target = Buffer.alloc(size);
-    const sdkMessage = async (suiteId: AlgorithmSuiteIdentifier, frameLength: number) =>
-      (await sdk.encrypt(keyring, data, { suiteId, frameLength })).result;
-    const sdk0478 = await sdkMessage(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, DEFAULT_FRAME_LENGTH);
+    const encrypt0478 = async () => (await sdk.encrypt(keyring, data, { suiteId: suite0478, frameLength: DEFAULT_FRAME_LENGTH })).result;
+    const sdk0478 = await encrypt0478();
     const sdkDefault = (await sdk.encrypt(keyring, data)).result;
     const pairs: Pair[] = [
-      ...rawPairs(data),
       { name: 'ours', encrypt: () => ours.encrypt(data), decrypt: () => ours.decrypt(oursMessage) },
-      { name: 'ours-into', decrypt: () => ours.decryptInto(oursMessage, target) },
-      {
-        name: 'sdk-0478',
-        encrypt: () => sdkMessage(AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY, DEFAULT_FRAME_LENGTH),
-        decrypt: () => sdk.decrypt(keyring, sdk0478),
-      },
+      { name: 'sdk-0478', encrypt: encrypt0478, decrypt: () => sdk.decrypt(keyring, sdk0478) },
       { name: 'sdk-default', encrypt: () => sdk.encrypt(keyring, data), decrypt: () => sdk.decrypt(keyring, sdkDefault) },
     ];
-    const list: Contender[] = [];
+    const rounds = roundsFor(size);
+    const { cpu, faults } = await measurePairs(pairs, rounds);
+    const row: ThroughputRow = { size, rounds, mbps: {}, oursVs: {}, faults: {} };
     for (const p of pairs) {
-      if (p.encrypt) list.push({ name: `${p.name}:encrypt`, run: p.encrypt, batch: await batchFor(p.encrypt, SAMPLE_MS) });
-      list.push({ name: `${p.name}:decrypt`, run: p.decrypt, batch: await batchFor(p.decrypt, SAMPLE_MS) });
-    }
-    const rounds = size >= 16 * MiB ? 15 : 25;
-    const t = await interleave(list, rounds);
-    const cpu = (name: string, dir: string): number[] => t.get(`${name}:${dir}`)!.cpuMs;
-    const ceilingCpu = (dir: string) => cpu('raw', dir).map((w, i) => Math.min(w, cpu('raw-sliced', dir)[i]));
-    const row: ThroughputRow = {
-      size,
-      rounds,
-      mbps: {},
-      oursVs: {},
-      faults: {},
-      oursInto: {
-        mbps: mbps(size, median(cpu('ours-into', 'decrypt'))),
-        faults: quantile(t.get('ours-into:decrypt')!.faults, 0.5),
-        vsCeiling: pairedRatio(ceilingCpu('decrypt'), cpu('ours-into', 'decrypt')),
-      },
-      ceilingWholeBufferRounds: {
-        encrypt: cpu('raw', 'encrypt').filter((w, i) => w <= cpu('raw-sliced', 'encrypt')[i]).length,
-        decrypt: cpu('raw', 'decrypt').filter((w, i) => w <= cpu('raw-sliced', 'decrypt')[i]).length,
-      },
-    };
-    for (const p of pairs) {
-      if (!p.encrypt) continue;
-      row.mbps[p.name] = { encrypt: mbps(size, median(cpu(p.name, 'encrypt'))), decrypt: mbps(size, median(cpu(p.name, 'decrypt'))) };
+      const name = p.name === 'ours' ? 'ours-with-sdk' : p.name;
+      row.mbps[name] = { encrypt: mbps(size, median(cpu(p.name, 'encrypt'))), decrypt: mbps(size, median(cpu(p.name, 'decrypt'))) };
+      row.faults[name] = { encrypt: faults(p.name, 'encrypt'), decrypt: faults(p.name, 'decrypt') };
       if (p.name !== 'ours') {
         row.oursVs[p.name] = {
           encrypt: pairedRatio(cpu(p.name, 'encrypt'), cpu('ours', 'encrypt')),
           decrypt: pairedRatio(cpu(p.name, 'decrypt'), cpu('ours', 'decrypt')),
         };
       }
-      row.faults[p.name] = {
-        encrypt: quantile(t.get(`${p.name}:encrypt`)!.faults, 0.5),
-        decrypt: quantile(t.get(`${p.name}:decrypt`)!.faults, 0.5),
-      };
     }
-    row.mbps.ceiling = { encrypt: mbps(size, median(ceilingCpu('encrypt'))), decrypt: mbps(size, median(ceilingCpu('decrypt'))) };
-    row.oursVs.ceiling = {
-      encrypt: pairedRatio(ceilingCpu('encrypt'), cpu('ours', 'encrypt')),
-      decrypt: pairedRatio(ceilingCpu('decrypt'), cpu('ours', 'decrypt')),
-    };
     rows.push(row);
   }
-  return { frameLength: DEFAULT_FRAME_LENGTH, contenders, method: samplingMethod(), rows };
-}
-
-/** How this child process was measured, for the report. */
-export function samplingMethod(): string {
-  const pinned = process.env.BENCH_PINNED_CPU;
-  return `CPU time (user + system) per call, ${SAMPLE_MS} ms samples, 2 warm-up rounds, contenders interleaved in rotating order, `
-    + `${pinned !== undefined ? `process pinned to CPU ${pinned} (taskset)` : 'process not pinned (taskset unavailable)'}`;
+  return { frameLength: DEFAULT_FRAME_LENGTH, contenders: SDK_CONTENDERS, method: samplingMethod(), rows };
 }
 
 export interface SmallRateResult {

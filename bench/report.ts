@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BundleResult } from './bundle.bench';
 import type { KmsCallsResult } from './cache.bench';
-import type { SmallRateResult, ThroughputResult, ThroughputRow } from './envelope.bench';
+import type { SmallRateResult } from './envelope.bench';
+import type { ThroughputResult, ThroughputRow } from './throughput.bench';
 import type { FleetResult } from './fleet.bench';
 import type { InvocationResult } from './invocation.bench';
 import type { ProfileEntry } from './profile';
@@ -183,17 +184,40 @@ function verdict(t: Target): string {
 
 function throughputTable(t: ThroughputResult): string[] {
   const lines = [
-    '| size | dir | ceiling MB/s | raw MB/s | raw-sliced MB/s | raw-sliced-fresh MB/s | ours MB/s | SDK 0x0478 MB/s | SDK default MB/s '
+    '| size | dir | ceiling MB/s | raw MB/s | raw-sliced MB/s | raw-sliced-fresh MB/s | ours MB/s | SDK 0x0478 MB/s | SDK default MB/s | ours in the SDK\'s process MB/s '
       + '| ours / ceiling [IQR] | ours / raw-sliced-fresh [IQR] | ours / SDK 0x0478 [IQR] | ours / SDK default [IQR] | faults per call raw / sliced / sliced-fresh / ours | rounds the ceiling was whole-buffer |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- | ---: |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- | --- | ---: |',
   ];
   for (const row of t.rows) {
     for (const dir of ['encrypt', 'decrypt'] as const) {
-      const m = (name: string) => (row.mbps[name][dir] < 10 ? fmt(row.mbps[name][dir], 1) : int(row.mbps[name][dir]));
-      const f = (name: string) => int(row.faults[name][dir]);
-      lines.push(`| ${sizeLabel(row.size)} | ${dir} | ${m('ceiling')} | ${m('raw')} | ${m('raw-sliced')} | ${m('raw-sliced-fresh')} | ${m('ours')} | ${m('sdk-0478')} | ${m('sdk-default')} | `
-        + `${iqr(row.oursVs.ceiling[dir])} | ${iqr(row.oursVs['raw-sliced-fresh'][dir])} | ${iqr(row.oursVs['sdk-0478'][dir])} | ${iqr(row.oursVs['sdk-default'][dir])} | `
-        + `${f('raw')} / ${f('raw-sliced')} / ${f('raw-sliced-fresh')} / ${f('ours')} | ${row.ceilingWholeBufferRounds[dir]} of ${row.rounds} |`);
+      const m = (name: string) => {
+        const v = row.mbps[name]?.[dir];
+        return v === undefined ? '-' : v < 10 ? fmt(v, 1) : int(v);
+      };
+      const f = (name: string) => (row.faults[name] ? int(row.faults[name][dir]) : '-');
+      const r = (name: string) => (row.oursVs[name] ? iqr(row.oursVs[name][dir]) : '-');
+      const wholeRounds = row.ceilingWholeBufferRounds ? `${row.ceilingWholeBufferRounds[dir]} of ${row.rounds}` : '-';
+      lines.push(`| ${sizeLabel(row.size)} | ${dir} | ${m('ceiling')} | ${m('raw')} | ${m('raw-sliced')} | ${m('raw-sliced-fresh')} | ${m('ours')} | ${m('sdk-0478')} | ${m('sdk-default')} | ${m('ours-with-sdk')} | `
+        + `${r('ceiling')} | ${r('raw-sliced-fresh')} | ${r('sdk-0478')} | ${r('sdk-default')} | `
+        + `${f('raw')} / ${f('raw-sliced')} / ${f('raw-sliced-fresh')} / ${f('ours')} | ${wholeRounds} |`);
+    }
+  }
+  return lines;
+}
+
+/** Ours against raw GCM under glibc's default malloc settings, next to the main run's figures. */
+function defaultAllocatorTable(t: ThroughputResult, d: ThroughputResult): string[] {
+  const lines = [
+    '| size | dir | ours / ceiling, steady malloc [IQR] | ours / ceiling, default malloc [IQR] | ceiling MB/s, steady / default | ours MB/s, steady / default | faults per call, ours: steady / default | faults per call, raw-sliced: steady / default |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of d.rows) {
+    const main = t.rows.find((w) => w.size === row.size);
+    if (!main) continue;
+    for (const dir of ['encrypt', 'decrypt'] as const) {
+      lines.push(`| ${sizeLabel(row.size)} | ${dir} | ${iqr(main.oursVs.ceiling[dir])} | ${iqr(row.oursVs.ceiling[dir])} | `
+        + `${int(main.mbps.ceiling[dir])} / ${int(row.mbps.ceiling[dir])} | ${int(main.mbps.ours[dir])} / ${int(row.mbps.ours[dir])} | `
+        + `${int(main.faults.ours[dir])} / ${int(row.faults.ours[dir])} | ${int(main.faults['raw-sliced'][dir])} / ${int(row.faults['raw-sliced'][dir])} |`);
     }
   }
   return lines;
@@ -235,9 +259,20 @@ export function markdown(r: Partial<BenchResults>): string {
     out.push('per call (memory the kernel had to hand out and zero). `ours / raw-sliced-fresh` compares ours with the ceiling');
     out.push('carrying the same handicap, a fresh output buffer per call; the gap between `raw-sliced` and `raw-sliced-fresh` is');
     out.push('what one fresh output buffer per call costs. Streams never hold a whole message: see section 4 for their MB/s.');
-    out.push(`\`ours-into\` (decryptInto() a reused target, no fresh buffer): ${r.throughput.rows.filter((row) => row.oursInto).map((row) =>
-      `${sizeLabel(row.size)} ${int(row.oursInto.mbps)} MB/s, ${iqr(row.oursInto.vsCeiling)} of the ceiling, ${int(row.oursInto.faults)} faults per call`).join('; ')}.`);
+    out.push(`\`ours-into\` (decryptInto() a reused target, no fresh buffer): ${r.throughput.rows.flatMap((row) => (row.oursInto
+      ? [`${sizeLabel(row.size)} ${int(row.oursInto.mbps)} MB/s, ${iqr(row.oursInto.vsCeiling)} of the ceiling, ${int(row.oursInto.faults)} faults per call`]
+      : [])).join('; ')}.`);
     out.push(`Method: ${r.throughput.method}.`);
+    const d = r.throughput.defaultAllocator;
+    if (d) {
+      out.push('');
+      out.push('Under glibc\'s default malloc settings (the same child run again; the main rows above use settings that keep freed');
+      out.push('memory with the process, so no contender takes page faults: see `STEADY_ALLOCATOR` in bench/index.ts):');
+      out.push('');
+      out.push(...defaultAllocatorTable(r.throughput, d));
+      out.push('');
+      out.push(`Method of this run: ${d.method}.`);
+    }
     out.push('');
     out.push('![throughput by message size](../docs/throughput.svg)');
     out.push('');

@@ -148,13 +148,15 @@ async function main(): Promise<void> {
     const ceiling = runChild<ThroughputResult>('throughput', { sizes }, [], true);
     log('throughput: ours against the Encryption SDK (two suites), interleaved (another child)');
     const sdk = runChild<ThroughputResult>('sdk-throughput', { sizes }, [], true);
+    log('throughput: the Encryption SDK alone (a third child)');
+    const sdkAlone = runChild<ThroughputResult>('sdk-throughput', { sizes, withOurs: false }, [], true);
     const large = (sizes ?? THROUGHPUT_SIZES).filter((n) => n >= MiB);
     let defaultAllocator: ThroughputResult | undefined;
     if (large.length > 0) {
       log(`throughput: ours against raw GCM at ${large.map((n) => `${n / MiB} MiB`).join(', ')} under glibc's default malloc settings`);
       defaultAllocator = runChild<ThroughputResult>('throughput', { sizes: large }, [], true, 'default');
     }
-    results.throughput = mergeThroughput(ceiling, sdk, defaultAllocator);
+    results.throughput = mergeThroughput(ceiling, sdk, sdkAlone, defaultAllocator);
   }
   if (want('profile')) {
     log('profile: ours at 1 KiB, 1 MiB and 16 MiB under node --cpu-prof');

@@ -97,6 +97,8 @@ export interface ThroughputRow {
   readonly mbps: Record<string, { encrypt: number; decrypt: number }>;
   /** Paired per-round ratios of CPU time: ours' speed over the other's (above 1 = ours faster). */
   readonly oursVs: Record<string, { encrypt: Spread; decrypt: Spread }>;
+  /** CPU ms per call of every sample, per contender and direction (for ratios across processes). */
+  readonly cpuMs: Record<string, { encrypt: number[]; decrypt: number[] }>;
   /** Median minor page faults per call (fresh memory from the OS). */
   readonly faults: Record<string, { encrypt: number; decrypt: number }>;
   /** Ours decrypting with decryptInto() into a reused target: MB/s, faults per call, speed over the ceiling's. */
@@ -169,6 +171,7 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
       size,
       rounds,
       mbps: {},
+      cpuMs: {},
       oursVs: {},
       faults: {},
       oursInto: {
@@ -184,6 +187,7 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
     for (const p of pairs) {
       if (!p.encrypt) continue;
       row.mbps[p.name] = { encrypt: mbps(size, median(cpu(p.name, 'encrypt'))), decrypt: mbps(size, median(cpu(p.name, 'decrypt'))) };
+      row.cpuMs[p.name] = { encrypt: cpu(p.name, 'encrypt'), decrypt: cpu(p.name, 'decrypt') };
       if (p.name !== 'ours') {
         row.oursVs[p.name] = {
           encrypt: pairedRatio(cpu(p.name, 'encrypt'), cpu('ours', 'encrypt')),
@@ -215,28 +219,53 @@ export function samplingMethod(): string {
 }
 
 /**
- * One row per size: ours against raw GCM from the ceiling child, the Encryption SDK's figures and
- * ours over them from the SDK child.
+ * Speed ratio of two contenders measured in different processes (not paired round by round): the
+ * ratio of their medians, with a range from their quartiles (baseline's first over ours' third, and
+ * the other way), which is wider than a paired IQR would be.
  */
-export function mergeThroughput(ceiling: ThroughputResult, sdk: ThroughputResult, defaultAllocator?: ThroughputResult): ThroughputResult {
+export function unpairedRatio(baseline: readonly number[], ours: readonly number[]): Spread {
+  return {
+    median: median(baseline) / median(ours),
+    p25: quantile(baseline, 0.25) / quantile(ours, 0.75),
+    p75: quantile(baseline, 0.75) / quantile(ours, 0.25),
+  };
+}
+
+/** Suffix of the figures of Encryption SDK contenders measured in a process without ours. */
+export const ALONE = '-alone';
+
+/**
+ * One row per size: ours against raw GCM from the ceiling child; the Encryption SDK's figures and
+ * ours over them, paired, from the child where both ran; and ours (from the ceiling child) over
+ * the SDK measured in a child of its own, unpaired, under `<sdk>-alone`.
+ */
+export function mergeThroughput(ceiling: ThroughputResult, sdk: ThroughputResult, sdkAlone: ThroughputResult, defaultAllocator?: ThroughputResult): ThroughputResult {
   const rows = ceiling.rows.map((row) => {
-    const other = sdk.rows.find((r) => r.size === row.size);
-    if (!other) return row;
-    return {
+    const paired = sdk.rows.find((r) => r.size === row.size);
+    const alone = sdkAlone.rows.find((r) => r.size === row.size);
+    const merged = {
       ...row,
-      mbps: { ...row.mbps, ...other.mbps },
-      oursVs: { ...row.oursVs, ...other.oursVs },
-      faults: { ...row.faults, ...other.faults },
+      mbps: { ...row.mbps, ...paired?.mbps },
+      oursVs: { ...row.oursVs, ...paired?.oursVs },
+      faults: { ...row.faults, ...paired?.faults },
     };
+    for (const [name, cpu] of Object.entries(alone?.cpuMs ?? {})) {
+      merged.mbps[`${name}${ALONE}`] = alone!.mbps[name];
+      merged.oursVs[`${name}${ALONE}`] = {
+        encrypt: unpairedRatio(cpu.encrypt, row.cpuMs.ours.encrypt),
+        decrypt: unpairedRatio(cpu.decrypt, row.cpuMs.ours.decrypt),
+      };
+    }
+    return merged;
   });
   return {
     frameLength: ceiling.frameLength,
     contenders: {
       ...ceiling.contenders,
       ...sdk.contenders,
-      'ours-with-sdk': 'ours again, in the SDK\'s process (the ratios against the SDK pair it with the SDK\'s rounds)',
+      'ours-with-sdk': 'ours again, in the same process as the Encryption SDK, in the same rounds',
     },
-    method: `${ceiling.method}; ours and raw GCM in one child process, ours and the Encryption SDK in another`,
+    method: `${ceiling.method}. Three child processes: ours and raw GCM; ours and the Encryption SDK; the Encryption SDK alone`,
     rows,
     defaultAllocator,
   };

@@ -8,8 +8,6 @@ import * as path from 'node:path';
 import type { BundleResult } from './bundle.bench';
 import type { KmsCallsResult } from './cache.bench';
 import type { SmallRateResult } from './envelope.bench';
-import { ALONE } from './throughput.bench';
-import type { ThroughputResult, ThroughputRow } from './throughput.bench';
 import type { FleetResult } from './fleet.bench';
 import type { InvocationResult } from './invocation.bench';
 import type { ProfileEntry } from './profile';
@@ -17,6 +15,8 @@ import { hierarchicalFleetSection } from './report-hierarchical';
 import type { StreamRun } from './stream.bench';
 import { fmt, halfWidth, KiB, MiB, sizeLabel, Spread } from './support';
 import type { SynthCase } from './synth.bench';
+import type { ThroughputResult, ThroughputRow } from './throughput.bench';
+import { ALONE } from './throughput.bench';
 
 export interface Machine {
   readonly date: string;

@@ -239,7 +239,9 @@ export const ALONE = '-alone';
  * ours over them, paired, from the child where both ran; and ours (from the ceiling child) over
  * the SDK measured in a child of its own, unpaired, under `<sdk>-alone`.
  */
-export function mergeThroughput(ceiling: ThroughputResult, sdk: ThroughputResult, sdkAlone: ThroughputResult, defaultAllocator?: ThroughputResult): ThroughputResult {
+export function mergeThroughput(
+  ceiling: ThroughputResult, sdk: ThroughputResult, sdkAlone: ThroughputResult, defaultAllocator?: ThroughputResult,
+): ThroughputResult {
   const rows = ceiling.rows.map((row) => {
     const paired = sdk.rows.find((r) => r.size === row.size);
     const alone = sdkAlone.rows.find((r) => r.size === row.size);

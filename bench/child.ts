@@ -19,7 +19,8 @@ async function main(): Promise<unknown> {
   switch (part) {
     case 'throughput': return (require('./throughput.bench') as Throughput).throughput(args.sizes as number[] | undefined);
     case 'sdk-throughput': return (require('./envelope.bench') as Envelope).sdkThroughput(args.sizes as number[] | undefined, args.withOurs !== false);
-    case 'small-rate': return (require('./envelope.bench') as Envelope).smallMessageRate();
+    case 'small-rate': return (require('./envelope.bench') as Envelope).smallMessageRate(args.withOurs !== false);
+    case 'small-rate-ours': return (require('./throughput.bench') as Throughput).smallRateAlone();
     case 'profile': return (require('./ours') as Ours).profileLoop(args.size as number, args.seconds as number);
     case 'invocation': return (require('./invocation.bench') as Invocation).invocation();
     case 'fleet': return (require('./fleet.bench') as Fleet).fleetCheck();

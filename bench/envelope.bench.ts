@@ -14,7 +14,7 @@ import {
 import { CACHE_CAPACITY, CACHE_MAX_AGE_SECONDS, oursWithWarmCache } from './ours';
 import { batchFor, Contender, interleave, KiB, mbps, median, pairedRatio, Spread } from './support';
 import {
-  measurePairs, Pair, roundsFor, SAMPLE_MS, samplingMethod, THROUGHPUT_SIZES, ThroughputResult, ThroughputRow,
+  measurePairs, Pair, roundsFor, SAMPLE_MS, samplingMethod, SMALL_RATE_ROUNDS, THROUGHPUT_SIZES, ThroughputResult, ThroughputRow,
 } from './throughput.bench';
 import { DEFAULT_FRAME_LENGTH } from '../lambda/core/envelope-client';
 import { LocalKms } from '../lambda/providers/local-kms';
@@ -88,16 +88,15 @@ export interface SmallRateResult {
   readonly method: string;
   /** Median operations per CPU second. */
   readonly opsPerSecond: Record<string, { encrypt: number; decrypt: number }>;
-  /** Paired per-round ratios, ours over the SDK's caching materials manager. */
-  readonly oursVsSdkCaching: { encrypt: Spread; decrypt: Spread };
+  /** CPU ms per call of every sample, per contender and direction. */
+  readonly cpuMs: Record<string, { encrypt: number[]; decrypt: number[] }>;
+  /** Paired per-round ratios, ours over the SDK's caching materials manager (absent when the SDK ran alone). */
+  readonly oursVsSdkCaching?: { encrypt: Spread; decrypt: Spread };
+  /** Ours measured alone over the SDK measured alone (unpaired), filled in by the parent. */
+  readonly oursAloneVsSdkAlone?: { encrypt: Spread; decrypt: Spread };
 }
 
-/**
- * 1 KiB messages with a warm cache: ours against the Encryption SDK's caching materials manager
- * (NodeCachingMaterialsManager + getLocalCryptographicMaterialsCache over a KmsKeyringNode), same
- * suite, same cache limits, both over the same LocalKms.
- */
-export async function smallMessageRate(): Promise<SmallRateResult> {
+export async function smallMessageRate(withOurs = true): Promise<SmallRateResult> {
   const size = KiB;
   const kms = new LocalKms();
   const keyArn = (await kms.createKey({ Description: 'bench' })).KeyMetadata.Arn;
@@ -115,28 +114,28 @@ export async function smallMessageRate(): Promise<SmallRateResult> {
   const sdkMessage = (await sdk.encrypt(cmm, data, { suiteId, encryptionContext: context })).result;
   const list: Contender[] = [];
   const add = async (name: string, run: () => unknown) => list.push({ name, run, batch: await batchFor(run, SAMPLE_MS) });
-  await add('ours:encrypt', () => ours.encrypt(data, { encryptionContext: context }));
-  await add('ours:decrypt', () => ours.decrypt(oursMessage));
+  if (withOurs) {
+    await add('ours:encrypt', () => ours.encrypt(data, { encryptionContext: context }));
+    await add('ours:decrypt', () => ours.decrypt(oursMessage));
+  }
   await add('sdk-caching:encrypt', () => sdk.encrypt(cmm, data, { suiteId, encryptionContext: context }));
   await add('sdk-caching:decrypt', () => sdk.decrypt(cmm, sdkMessage));
-  const rounds = 31;
+  const rounds = SMALL_RATE_ROUNDS;
   const t = await interleave(list, rounds);
   const ms = (name: string) => t.get(name)!.cpuMs;
-  const ops = (name: string) => 1000 / median(ms(name));
+  const names = withOurs ? ['ours', 'sdk-caching'] : ['sdk-caching'];
   return {
     size,
     rounds,
     suite: '0x0478 (both)',
     limits: `maxAge ${CACHE_MAX_AGE_SECONDS} s, capacity ${CACHE_CAPACITY}, message and byte limits at their defaults (both)`,
     method: samplingMethod(),
-    opsPerSecond: {
-      'ours': { encrypt: ops('ours:encrypt'), decrypt: ops('ours:decrypt') },
-      'sdk-caching': { encrypt: ops('sdk-caching:encrypt'), decrypt: ops('sdk-caching:decrypt') },
-    },
-    oursVsSdkCaching: {
+    opsPerSecond: Object.fromEntries(names.map((n) => [n, { encrypt: 1000 / median(ms(`${n}:encrypt`)), decrypt: 1000 / median(ms(`${n}:decrypt`)) }])),
+    cpuMs: Object.fromEntries(names.map((n) => [n, { encrypt: ms(`${n}:encrypt`), decrypt: ms(`${n}:decrypt`) }])),
+    oursVsSdkCaching: withOurs ? {
       encrypt: pairedRatio(ms('sdk-caching:encrypt'), ms('ours:encrypt')),
       decrypt: pairedRatio(ms('sdk-caching:decrypt'), ms('ours:decrypt')),
-    },
+    } : undefined,
   };
 }
 

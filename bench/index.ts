@@ -19,12 +19,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { bundle } from './bundle.bench';
+import type { SmallRateResult } from './envelope.bench';
 import { summariseProfile } from './profile';
 import { BenchResults, Machine, writeReport } from './report';
 import { STREAM_MODES, StreamRun } from './stream.bench';
 import { KiB, MiB } from './support';
 import { synthBench } from './synth.bench';
-import { mergeThroughput, THROUGHPUT_SIZES, ThroughputResult } from './throughput.bench';
+import { mergeThroughput, SmallRateAlone, THROUGHPUT_SIZES, ThroughputResult, unpairedRatio } from './throughput.bench';
 
 const ROOT = path.join(__dirname, '..');
 const BUILD = path.join(ROOT, 'bench', 'results', '.build');
@@ -174,7 +175,19 @@ async function main(): Promise<void> {
   }
   if (want('small-rate')) {
     log('small-message rate: 1 KiB, warm caches, ours vs the Encryption SDK caching CMM');
-    results.smallRate = runChild('small-rate', {}, [], true);
+    const paired = runChild<SmallRateResult>('small-rate', {}, [], true);
+    log('small-message rate: ours alone, then the Encryption SDK alone (a child each)');
+    const oursAlone = runChild<SmallRateAlone>('small-rate-ours', {}, [], true);
+    const sdkAlone = runChild<SmallRateResult>('small-rate', { withOurs: false }, [], true);
+    const sdkMs = sdkAlone.cpuMs['sdk-caching'];
+    results.smallRate = {
+      ...paired,
+      opsPerSecond: { ...paired.opsPerSecond, 'ours-alone': oursAlone.opsPerSecond, 'sdk-caching-alone': sdkAlone.opsPerSecond['sdk-caching'] },
+      oursAloneVsSdkAlone: {
+        encrypt: unpairedRatio(sdkMs.encrypt, oursAlone.cpuMs.encrypt),
+        decrypt: unpairedRatio(sdkMs.decrypt, oursAlone.cpuMs.decrypt),
+      },
+    };
   }
   if (want('invocation')) {
     log('Lambda invocation: warm, in process, 1 KiB, ours vs the minimal Encryption SDK handler');

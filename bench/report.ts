@@ -90,10 +90,15 @@ function atLeast(what: string, target: string, min: number, parts: Array<[string
 
 export function targets(r: Partial<BenchResults>): Target[] {
   const out: Target[] = [];
-  if (r.smallRate) {
-    const v = r.smallRate.oursVsSdkCaching;
-    out.push(atLeast('1 KiB ops/s with a warm cache, ours / Encryption SDK caching CMM', `>= ${SMALL_RATE_TARGET}x, encrypt and decrypt`,
-      SMALL_RATE_TARGET, [['encrypt', v.encrypt], ['decrypt', v.decrypt]]));
+  const alone = r.smallRate?.oursAloneVsSdkAlone;
+  if (alone) {
+    out.push(atLeast('1 KiB ops/s with a warm cache, ours / Encryption SDK caching CMM, each in a process of its own (unpaired)',
+      `>= ${SMALL_RATE_TARGET}x, encrypt and decrypt`, SMALL_RATE_TARGET, [['encrypt', alone.encrypt], ['decrypt', alone.decrypt]]));
+  }
+  const paired = r.smallRate?.oursVsSdkCaching;
+  if (paired) {
+    out.push(atLeast('1 KiB ops/s with a warm cache, ours / Encryption SDK caching CMM, both in one process (paired rounds)',
+      `>= ${SMALL_RATE_TARGET}x, encrypt and decrypt`, SMALL_RATE_TARGET, [['encrypt', paired.encrypt], ['decrypt', paired.decrypt]]));
   }
   if (r.throughput) {
     for (const size of [MiB, 16 * MiB]) {
@@ -235,10 +240,16 @@ export function markdown(r: Partial<BenchResults>): string {
     out.push('');
     out.push(`Method: ${s.method}; ${s.rounds} rounds.`);
     out.push('');
-    out.push('| | ours ops/s | SDK caching CMM ops/s | ours / SDK [IQR] |', '| --- | ---: | ---: | --- |');
+    out.push('| | ours ops/s, one process | SDK caching CMM ops/s, one process | ours / SDK, paired [IQR] | ours ops/s alone | SDK ops/s alone | ours / SDK, each alone [range] |');
+    out.push('| --- | ---: | ---: | --- | ---: | ---: | --- |');
+    const ops = (name: string, dir: 'encrypt' | 'decrypt') => (s.opsPerSecond[name] ? int(s.opsPerSecond[name][dir]) : '-');
     for (const dir of ['encrypt', 'decrypt'] as const) {
-      out.push(`| ${dir} | ${int(s.opsPerSecond.ours[dir])} | ${int(s.opsPerSecond['sdk-caching'][dir])} | ${iqr(s.oursVsSdkCaching[dir])} |`);
+      out.push(`| ${dir} | ${ops('ours', dir)} | ${ops('sdk-caching', dir)} | ${s.oursVsSdkCaching ? iqr(s.oursVsSdkCaching[dir]) : '-'} | `
+        + `${ops('ours-alone', dir)} | ${ops('sdk-caching-alone', dir)} | ${s.oursAloneVsSdkAlone ? iqr(s.oursAloneVsSdkAlone[dir]) : '-'} |`);
     }
+    out.push('');
+    out.push('As with throughput, ours runs slower in a process where the SDK runs (its garbage keeps V8 collecting); "each alone" is');
+    out.push('ours in a child without the SDK over the SDK in a child without ours, unpaired (quartile over quartile).');
     out.push('');
   }
   if (r.kmsCalls) {

@@ -206,6 +206,35 @@ export async function throughput(sizes: readonly number[] = THROUGHPUT_SIZES): P
   return { frameLength: DEFAULT_FRAME_LENGTH, contenders: CEILING_CONTENDERS, method: samplingMethod(), rows };
 }
 
+/** Rounds of the 1 KiB rate (short samples, so many rounds). */
+export const SMALL_RATE_ROUNDS = 41;
+
+/**
+ * Ours alone at 1 KiB with a warm cache, as bench/envelope.bench.ts's smallMessageRate measures it
+ * beside the Encryption SDK (same suite, context and cache limits), in a process without the SDK.
+ */
+export interface SmallRateAlone {
+  readonly opsPerSecond: { encrypt: number; decrypt: number };
+  readonly cpuMs: { encrypt: number[]; decrypt: number[] };
+}
+
+export async function smallRateAlone(): Promise<SmallRateAlone> {
+  const kms = new LocalKms();
+  const keyArn = (await kms.createKey({ Description: 'bench' })).KeyMetadata.Arn;
+  const { client: ours } = await oursWithWarmCache(kms, keyArn);
+  const data = randomBytes(KiB);
+  const context = { purpose: 'bench' };
+  const message = (await ours.encrypt(data, { encryptionContext: context })).message;
+  const encrypt = () => ours.encrypt(data, { encryptionContext: context });
+  const decrypt = () => ours.decrypt(message);
+  const t = await interleave([
+    { name: 'encrypt', run: encrypt, batch: await batchFor(encrypt, SAMPLE_MS) },
+    { name: 'decrypt', run: decrypt, batch: await batchFor(decrypt, SAMPLE_MS) },
+  ], SMALL_RATE_ROUNDS);
+  const cpuMs = { encrypt: t.get('encrypt')!.cpuMs, decrypt: t.get('decrypt')!.cpuMs };
+  return { opsPerSecond: { encrypt: 1000 / median(cpuMs.encrypt), decrypt: 1000 / median(cpuMs.decrypt) }, cpuMs };
+}
+
 /** How this child process was measured, for the report. */
 export function samplingMethod(): string {
   const pinned = process.env.BENCH_PINNED_CPU;

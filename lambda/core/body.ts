@@ -21,19 +21,19 @@ const FINAL_FRAME_OVERHEAD = 4 + 4 + IV_LENGTH + 4 + TAG_LENGTH;
 
 /**
  * Body AAD: message id || label || uint32 sequence number || uint64 content length. One buffer per
- * label, updated in place per frame (`setAAD` copies it, so reuse is safe).
+ * label, made on first use (a message of one frame needs only the final frame's) and updated in
+ * place per frame (`setAAD` copies it, so reuse is safe).
  */
 class BodyAad {
-  private readonly regular: Buffer;
-  private readonly final: Buffer;
-  private readonly single: Buffer;
-  constructor(messageId: Uint8Array) {
-    this.regular = makeAad(messageId, FRAME_LABEL);
-    this.final = makeAad(messageId, FINAL_FRAME_LABEL);
-    this.single = makeAad(messageId, SINGLE_BLOCK_LABEL);
-  }
+  private regular?: Buffer;
+  private final?: Buffer;
+  private single?: Buffer;
+  constructor(private readonly messageId: Uint8Array) {}
   public frame(kind: 'regular' | 'final' | 'single', sequenceNumber: number, contentLength: number): Buffer {
-    const b = kind === 'regular' ? this.regular : kind === 'final' ? this.final : this.single;
+    let b: Buffer;
+    if (kind === 'regular') b = this.regular ??= makeAad(this.messageId, FRAME_LABEL);
+    else if (kind === 'final') b = this.final ??= makeAad(this.messageId, FINAL_FRAME_LABEL);
+    else b = this.single ??= makeAad(this.messageId, SINGLE_BLOCK_LABEL);
     const at = b.length - 12;
     b.writeUInt32BE(sequenceNumber, at);
     b.writeUInt32BE(Math.floor(contentLength / 0x100000000), at + 4);
@@ -43,8 +43,8 @@ class BodyAad {
 }
 
 function makeAad(messageId: Uint8Array, label: Buffer): Buffer {
-  const b = Buffer.alloc(MESSAGE_ID_LENGTH + label.length + 12);
-  Buffer.from(messageId).copy(b, 0);
+  const b = Buffer.allocUnsafe(MESSAGE_ID_LENGTH + label.length + 12);
+  b.set(messageId, 0);
   label.copy(b, MESSAGE_ID_LENGTH);
   return b;
 }

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ConfigurationError, InvalidMessageError } from './errors';
 import { EncryptionContext } from './types';
 
@@ -69,6 +70,15 @@ export function serializeEncryptionContext(context: EncryptionContext): Buffer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Decodes strict UTF-8 (throws on invalid bytes). Bytes that are all ASCII decode to the same string
+ * through latin1, which skips TextDecoder's validating path: header fields are nearly always ASCII,
+ * and this was about a tenth of a 1 KiB decrypt.
+ */
+export function decodeStrictUtf8(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : utf8.decode(bytes);
+}
+
 /** Parses the header's AAD field. Rejects truncation, trailing bytes, invalid UTF-8 and duplicate keys. */
 export function parseEncryptionContext(bytes: Uint8Array): EncryptionContext {
   const out: Record<string, string> = {};
@@ -84,7 +94,7 @@ export function parseEncryptionContext(bytes: Uint8Array): EncryptionContext {
     if (pos + len > buf.length) throw new InvalidMessageError('Message header encryption context is truncated: the message is corrupt.');
     let s: string;
     try {
-      s = utf8.decode(buf.subarray(pos, pos + len));
+      s = decodeStrictUtf8(buf.subarray(pos, pos + len));
     } catch {
       throw new InvalidMessageError('Message header encryption context is not valid UTF-8: the message is corrupt.');
     }

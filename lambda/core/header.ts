@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { parseEncryptionContext } from './encryption-context';
+import { decodeStrictUtf8, parseEncryptionContext } from './encryption-context';
 import { ConfigurationError, InvalidMessageError, TooManyEncryptedDataKeysError, UnsupportedFormatError } from './errors';
 import { assertCommitment, deriveKeys } from './key-derivation';
 import {
@@ -58,7 +58,6 @@ export interface HeaderFields {
 }
 
 const ZERO_IV = Buffer.alloc(IV_LENGTH);
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Thrown inside the parser when the input ends early, with the length it needs to read on. */
 class NeedMoreBytes {
@@ -138,7 +137,7 @@ export function parseHeaderPrefix(message: Uint8Array, options: ParseHeaderOptio
       const providerIdBytes = bytes(u16());
       let providerId: string;
       try {
-        providerId = strictUtf8.decode(providerIdBytes);
+        providerId = decodeStrictUtf8(providerIdBytes);
       } catch {
         throw new InvalidMessageError('An encrypted data key has a provider id that is not valid UTF-8: the message is corrupt.');
       }

@@ -22,13 +22,18 @@ const FINAL_FRAME_OVERHEAD = 4 + 4 + IV_LENGTH + 4 + TAG_LENGTH;
 /**
  * Body AAD: message id || label || uint32 sequence number || uint64 content length. One buffer per
  * label, made on first use (a message of one frame needs only the final frame's) and updated in
- * place per frame (`setAAD` copies it, so reuse is safe).
+ * place per frame (`setAAD` copies it, so reuse is safe). The message id is copied at construction:
+ * the caller's buffer is also handed to the user (the header info of a stream), who could change it
+ * before the later frames are made.
  */
 class BodyAad {
+  private readonly messageId: Buffer;
   private regular?: Buffer;
   private final?: Buffer;
   private single?: Buffer;
-  constructor(private readonly messageId: Uint8Array) {}
+  constructor(messageId: Uint8Array) {
+    this.messageId = Buffer.from(messageId);
+  }
   public frame(kind: 'regular' | 'final' | 'single', sequenceNumber: number, contentLength: number): Buffer {
     let b: Buffer;
     if (kind === 'regular') b = this.regular ??= makeAad(this.messageId, FRAME_LABEL);

@@ -51,6 +51,20 @@ describe('streaming round trip', () => {
     expect(dec.out.equals(plaintext)).toBe(true);
   });
 
+  test('changing the message id the header event hands out does not change the frames written after it', async () => {
+    const plaintext = randomBytes(5000);
+    const stream = client.encryptStream({ frameLength: 1000 });
+    let seen: Buffer | undefined;
+    stream.on('header', (info: { messageId: Buffer }) => {
+      seen = info.messageId;
+      info.messageId.fill(0xaa);
+    });
+    const enc = await drain(stream, chunked(plaintext, 700, 3));
+    expect(seen?.every((b) => b === 0xaa)).toBe(true);
+    expect(enc.error).toBeUndefined();
+    expect((await client.decrypt(enc.out)).plaintext.equals(plaintext)).toBe(true);
+  });
+
   test('a stream of 8 MiB with the default frames', async () => {
     const plaintext = randomBytes(8 * 1024 * 1024);
     const enc = await drain(client.encryptStream({ plaintextLength: plaintext.length }), chunked(plaintext, 200_000));

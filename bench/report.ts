@@ -201,8 +201,10 @@ export function markdown(r: Partial<BenchResults>): string {
   out.push('interleaved rounds after a warm-up, next to its baseline measured in the same run; ratios are');
   out.push('medians of per-round ratios, with the interquartile range in brackets as the noise. Timings of the');
   out.push('envelope parts (throughput, small-message rate, invocation) are CPU time (user + system, all threads');
-  out.push('of the process) in a child pinned to one CPU, so time spent waiting for a core on this shared');
-  out.push('machine is not counted, and the work is.');
+  out.push('of the process) in children pinned to one CPU, so time spent waiting for a core on this shared');
+  out.push('machine is not counted, and the work is. Those children run with glibc malloc settings that keep');
+  out.push('freed memory with the process (no contender takes page faults; see section 1 for the defaults),');
+  out.push('and ours is timed in processes without the Encryption SDK as well as beside it.');
   out.push('');
   if (m) {
     out.push(`- Machine: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; shared with other workloads`);

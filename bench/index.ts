@@ -54,7 +54,12 @@ export const STEADY_ALLOCATOR: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: String(256 * MiB),
 };
 
-function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = [], pin = false, allocator: 'steady' | 'default' = 'steady'): T {
+/**
+ * Runs one bench part in a child on the bundle. Timing children are pinned (`pin`) and get the
+ * steady allocator; the others (streams, whose peak RSS is a target, KMS counts, the fleet model) run
+ * at glibc's defaults unless `allocator` says otherwise.
+ */
+function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = [], pin = false, allocator: 'steady' | 'default' = pin ? 'steady' : 'default'): T {
   const pinned = pin && PIN_CPU !== undefined;
   const command = pinned ? 'taskset' : process.execPath;
   const argv = [...(pinned ? ['-c', String(PIN_CPU), process.execPath] : []), ...nodeFlags, CHILD, part, JSON.stringify(args)];
@@ -65,7 +70,7 @@ function runChild<T>(part: string, args: object = {}, nodeFlags: string[] = [], 
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...withoutMallocSettings(process.env),
-      ...(pin && allocator === 'steady' ? STEADY_ALLOCATOR : {}),
+      ...(allocator === 'steady' ? STEADY_ALLOCATOR : {}),
       ...(pinned ? { BENCH_PINNED_CPU: String(PIN_CPU) } : {}),
     },
   });
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
     results.profile = [KiB, 1 * MiB, 16 * MiB].map((size) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'securekey-prof-'));
       try {
-        runChild('profile', { size, seconds: 3 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+        runChild('profile', { size, seconds: 3 }, ['--cpu-prof', `--cpu-prof-dir=${dir}`], false, 'steady');
         const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (!file) throw new Error('node --cpu-prof wrote no profile');
         return { size, top: summariseProfile(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) };

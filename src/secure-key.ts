@@ -148,7 +148,7 @@ export class SecureKey extends SecureKeyBase {
       Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
     this.node.addValidation({ validate: () => this.checkPolicy(props.administratorsCanCreateGrants ?? false) });
-    this.node.addValidation({ validate: () => serviceConsumerProblems(resource, `SecureKey ${path}`, Stack.of(this).resolve(this.policy.toJSON())) });
+    this.node.addValidation({ validate: () => serviceConsumerProblems(resource, `SecureKey ${path}`, () => Stack.of(this).resolve(this.policy.toJSON())) });
 
     // ---- Multi-Region primary and replicas ----
     this._replication = setUpMultiRegion(this, resource, props, {

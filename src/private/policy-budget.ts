@@ -35,16 +35,23 @@ function mergeKey(stack: Stack, s: StatementJson): string | undefined {
  * members; statements with different Sids stay apart, so a Sid always names the statement it named.
  */
 export function mergeStatements(stack: Stack, statements: StatementJson[]): StatementJson[] {
-  const groups: Array<{ key?: string; sid?: string; members: StatementJson[] }> = [];
+  // A merge key (which resolves the statement's principal, resource and conditions) is computed only when a
+  // statement meets a group it could join by Sid: statements with different Sids never merge, so a policy
+  // whose statements all have their own Sid (SecureKey's access model) resolves nothing here.
+  const keyOf = new Map<StatementJson, string | undefined>();
+  const key = (s: StatementJson) => {
+    if (!keyOf.has(s)) keyOf.set(s, mergeKey(stack, s));
+    return keyOf.get(s);
+  };
+  const groups: Array<{ sid?: string; members: StatementJson[] }> = [];
   for (const s of statements) {
-    const key = mergeKey(stack, s);
-    const group = key === undefined ? undefined
-      : groups.find((g) => g.key === key && (s.Sid === undefined || g.sid === undefined || g.sid === s.Sid));
+    const candidates = groups.filter((g) => s.Sid === undefined || g.sid === undefined || g.sid === s.Sid);
+    const group = candidates.length === 0 || key(s) === undefined ? undefined : candidates.find((g) => key(g.members[0]) === key(s));
     if (group) {
       group.members.push(s);
       group.sid ??= s.Sid;
     } else {
-      groups.push({ key, sid: s.Sid, members: [s] });
+      groups.push({ sid: s.Sid, members: [s] });
     }
   }
   return groups.map((g) => {

@@ -192,9 +192,9 @@ function escapeRegExp(text: string): string {
 
 /**
  * One error per consumer of `key` whose service the key policy does not serve. `subject` names the key
- * in messages; `policy` is the key policy as `Stack.resolve` returns it.
+ * in messages; `policy` gives the key policy as `Stack.resolve` returns it (asked only when the key has consumers).
  */
-export function serviceConsumerProblems(key: CfnResource, subject: string, policy: unknown): string[] {
+export function serviceConsumerProblems(key: CfnResource, subject: string, policy: () => unknown): string[] {
   const keyStack = Stack.of(key);
   const keyLogicalId = keyStack.resolve(key.logicalId) as string;
   const resources = appResources(key.node.root);
@@ -206,7 +206,7 @@ export function serviceConsumerProblems(key: CfnResource, subject: string, polic
   if (consumers.length === 0) return [];
   const launchTemplatesOfGroups = new Set(resources.filter((r) => r.consumer.type === 'AWS::AutoScaling::AutoScalingGroup')
     .flatMap((r) => [...r.json.matchAll(/"LaunchTemplateId":\{"Ref":"([^"]+)"\}/g)].map((m) => m[1])));
-  const statements = statementsOf(normalize(policy));
+  const statements = statementsOf(normalize(policy()));
   const problems: string[] = [];
   for (const r of consumers) {
     const consumer = r.consumer;

@@ -156,3 +156,25 @@ describe('a cycle SecureKey cannot rewrite fails synth', () => {
     expect(message).toContain('Give the condition a literal value');
   });
 });
+
+test('the key resource renders the same statements as the checks, which also examine the principals', () => {
+  // A principal that closes a cycle (a problem, never rewritten) and a condition that closes one (rewritten).
+  const stack = stackWith({});
+  const key = new SecureKey(stack, 'Key');
+  const role = new iam.Role(stack, 'Worker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    inlinePolicies: { UseKey: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] }) },
+  });
+  key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Worker', principals: [role], actions: ['kms:Decrypt'], resources: ['*'] }));
+  const topic = new sns.Topic(stack, 'Topic', { masterKey: key });
+  key.allowSns({ sourceArns: [topic.topicArn] });
+  const render = (documentOnly: boolean) => (key as any)._renderPolicy(undefined, documentOnly);
+  const full = render(false);
+  const documentOnly = render(true);
+  expect(full.problems.join('\n')).toContain('names the principal Stack/Worker (AWS::IAM::Role), which uses this key');
+  expect(documentOnly.problems).toEqual([]);
+  expect(stack.resolve(documentOnly.document)).toEqual(stack.resolve(full.document));
+  expect(JSON.stringify(stack.resolve(full.document))).toContain(`:sns:${REGION}:${ACCOUNT}:*`);
+  // What the template holds is that document.
+  expect(stack.resolve((key.node.defaultChild as any).keyPolicy)).toEqual(stack.resolve(iam.PolicyDocument.fromJson(full.document)));
+});

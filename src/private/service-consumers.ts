@@ -196,8 +196,10 @@ function escapeRegExp(text: string): string {
  */
 export function serviceConsumerProblems(key: CfnResource, subject: string, policy: () => unknown): string[] {
   const keyStack = Stack.of(key);
-  const keyLogicalId = keyStack.resolve(key.logicalId) as string;
   const resources = appResources(key.node.root);
+  // An app with no resource of these types has no consumer to read (and no logical id to resolve).
+  if (resources.length === 0) return [];
+  const keyLogicalId = keyStack.resolve(key.logicalId) as string;
   const refers = (r: (typeof resources)[number], property: string | undefined) => {
     const json = property === undefined ? r.json : JSON.stringify(r.raw[property] ?? null);
     return refersTo(json, keyLogicalId, keyStack, Stack.of(r.resource) === keyStack);

@@ -86,7 +86,7 @@ export function breakCycles(keyResource: CfnResource, statements: StatementJson[
     const problems: string[] = [];
     const out = statements.map((statement, index) => {
       const label = statementLabel(statement, index);
-      const principalRefs = checkPrincipals ? referencesIn(stack, statement.Principal ?? {}) : [];
+      const principalRefs = checkPrincipals ? graph.referencesIn(statement.Principal ?? {}) : [];
       for (const ref of distinct(principalRefs.filter(principalClosesCycle))) {
         problems.push(principalProblem(subject, label, ref, stack));
       }

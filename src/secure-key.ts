@@ -147,8 +147,7 @@ export class SecureKey extends SecureKeyBase {
     if (!this.allowIamAdministration) {
       Annotations.of(this).addWarningV2('cdk-secure-key:deployRoleMustAdminister', 'Only the named administrators can change this key. The role that deploys this stack (for example the CDK deploy role) must be one of them, or CloudFormation cannot create or update the key.');
     }
-    this.node.addValidation({ validate: () => this.checkPolicy(props.administratorsCanCreateGrants ?? false) });
-    this.node.addValidation({ validate: () => serviceConsumerProblems(resource, `SecureKey ${path}`, Stack.of(this).resolve(this.policy.toJSON())) });
+    this.node.addValidation({ validate: () => this.checkPolicy(props.administratorsCanCreateGrants ?? false, resource) });
 
     // ---- Multi-Region primary and replicas ----
     this._replication = setUpMultiRegion(this, resource, props, {
@@ -296,12 +295,15 @@ export class SecureKey extends SecureKeyBase {
     this.addToResourcePolicy(serviceDataKeyStatement(`${name}DataKeys`, principal, via, options.sourceAccount ?? stack.account, options.sourceArns));
   }
 
-  private checkPolicy(grantsAreAdministration: boolean): string[] {
+  private checkPolicy(grantsAreAdministration: boolean, resource: kms.CfnKey): string[] {
     const { policy, errors, memo } = this._renderedPolicyProblems(true);
     return [...errors, ...keyPolicyProblems(this, policy, `SecureKey ${this.node.path}`,
       () => ', for example with allowEventBridge/allowSns/allowS3({ sourceArns }).',
       this.bypassLockoutCheck ? undefined : 'no principal could update this key\'s policy after deployment (no statement allows kms:PutKeyPolicy), so the key could never be managed again. Name at least one principal in \'administrators\', keep \'allowIamAdministration\' true, or set \'bypassPolicyLockoutSafetyCheck: true\' if an administrator outside this app is intended.',
-      grantsAreAdministration, memo)];
+      grantsAreAdministration, memo),
+    // Consumers whose service the key policy does not serve, after the policy's own problems; in a validation pass
+    // the app's consumer resources are read once for all keys (memo), else afresh.
+    ...serviceConsumerProblems(resource, `SecureKey ${this.node.path}`, () => Stack.of(this).resolve(this.policy.toJSON()), memo)];
   }
 
 }

@@ -58,11 +58,14 @@ export function statementLabel(statement: StatementJson, index: number): string 
 /**
  * Rewrites the references in `statements` that would close a cycle with `keyResource`. `subject` names
  * the key in messages; `graphs` holds the dependency graphs the keys of a validation pass share.
+ * `checkPrincipals: false` leaves out the principals: they are never rewritten, only reported as problems,
+ * so the statements come out the same (for a caller that reads the statements alone).
  */
 export function breakCycles(keyResource: CfnResource, statements: StatementJson[], subject: string,
-  graphs?: Map<Stack, StackDependencies>): RenderedStatements {
+  graphs?: Map<Stack, StackDependencies>, checkPrincipals = true): RenderedStatements {
   const stack = Stack.of(keyResource);
-  if (!statements.some((s) => hasTokens(s.Condition) || hasTokens(s.Principal))) return { statements, problems: [] };
+  // A statement whose conditions hold no token is returned as it is (rewriteConditions finds no reference in it).
+  if (!statements.some((s) => hasTokens(s.Condition) || (checkPrincipals && hasTokens(s.Principal)))) return { statements, problems: [] };
   analysing++;
   try {
     // `graphs`: the stacks' graphs shared by the keys of one validation pass. A shared graph resolves every key
@@ -83,7 +86,8 @@ export function breakCycles(keyResource: CfnResource, statements: StatementJson[
     const problems: string[] = [];
     const out = statements.map((statement, index) => {
       const label = statementLabel(statement, index);
-      for (const ref of distinct(referencesIn(stack, statement.Principal ?? {}).filter(principalClosesCycle))) {
+      const principalRefs = checkPrincipals ? graph.referencesIn(statement.Principal ?? {}) : [];
+      for (const ref of distinct(principalRefs.filter(principalClosesCycle))) {
         problems.push(principalProblem(subject, label, ref, stack));
       }
       if (!statement.Condition) return statement;

@@ -157,6 +157,19 @@ export type KeyPolicyEvaluator = (input: Omit<EvaluationInput, 'keyPolicy'>) => 
 export interface KeyView {
   readonly document: unknown;
   readonly keyArn?: string;
+  /**
+   * The document's Allow statements whose `Resource` names this key (its sentinel or `marker`) or `*`, in
+   * document order: the only statements the check reads (it skips every other one).
+   */
+  readonly statements: ReadonlyArray<Record<string, unknown>>;
+}
+
+/** A resolved document, whether the check may share it, and its Allow statements by each string `Resource` entry. */
+interface ResolvedDocument {
+  readonly document: unknown;
+  readonly clean: boolean;
+  readonly statements: ReadonlyArray<Record<string, unknown>>;
+  readonly byResource: ReadonlyMap<string, readonly number[]>;
 }
 
 /**
@@ -168,27 +181,36 @@ export interface KeyView {
 export class SharedIamDocuments {
   public readonly sources: IamSource[];
   private readonly sentinels = new Map<CfnResource, string>();
-  private readonly resolved = new Map<IamSource, Array<{ document: unknown; clean: boolean }>>();
+  private readonly resolved = new Map<IamSource, ResolvedDocument[]>();
   private readonly identityArns = new Map<CfnResource, string>();
   private readonly evaluators = new Map<string, KeyPolicyEvaluator>();
+  private readonly statementTexts = new Map<string, number>();
+  private readonly statementIds = new WeakMap<object, number>();
+  private readonly remembered = new Map<KeyPolicyEvaluator, Map<string, unknown>>();
 
   constructor(root: IConstruct, private readonly account: string, private readonly region: string) {
     this.sources = iamSources(root);
   }
 
-  /** Document `index` of `source` as `keyResource` reads it, or undefined when the key must resolve it itself. */
-  public view(source: IamSource, index: number, keyResource: CfnResource): KeyView | undefined {
+  /**
+   * Document `index` of `source` as `keyResource` reads it, or undefined when the key must resolve it itself.
+   * `marker` is the key's marker (a document may hold it literally).
+   */
+  public view(source: IamSource, index: number, keyResource: CfnResource, marker?: string): KeyView | undefined {
     let entries = this.resolved.get(source);
     if (!entries) {
-      entries = source.documents.map((document) => {
-        const resolved = resolveMarked(source.stack, document, (t) => this.sentinel(t), this.account, this.region);
-        return { document: resolved, clean: sentinelsOnlyInResources(resolved) };
-      });
+      entries = source.documents.map((document) =>
+        indexed(resolveMarked(source.stack, document, (t) => this.sentinel(t), this.account, this.region)));
       this.resolved.set(source, entries);
     }
     const entry = entries[index];
     if (!entry.clean) return undefined;
-    return { document: entry.document, keyArn: this.sentinels.get(keyResource) };
+    const keyArn = this.sentinels.get(keyResource);
+    // Each key reads the statements on its own ARN and on `*`, not every statement of the app's documents.
+    const wanted = new Set<number>();
+    for (const r of [marker, keyArn, '*']) for (const i of (r === undefined ? [] : entry.byResource.get(r) ?? [])) wanted.add(i);
+    const statements = [...wanted].sort((a, b) => a - b).map((i) => entry.statements[i]);
+    return { document: entry.document, keyArn, statements };
   }
 
   /** `identityArn`, once per identity. */
@@ -212,7 +234,10 @@ export class SharedIamDocuments {
       const decide = keyPolicyEvaluator(policy);
       const answers = new Map<string, boolean | undefined>();
       evaluate = (input) => {
-        const question = JSON.stringify([input.keyArn, input.principalArn, input.account, input.iamStatements, input.request]);
+        // The question's parts as JSON, apart: a NUL never occurs in JSON text (it escapes it), so two questions are
+        // equal exactly when their parts are. The statements stand as the number of their JSON text (statementsId).
+        const question = `${JSON.stringify([input.keyArn, input.principalArn, input.account])}\u0000${this.statementsId(input.iamStatements)}`
+          + `\u0000${JSON.stringify(input.request)}`;
         if (answers.has(question)) return answers.get(question);
         const answer = decide(input);
         answers.set(question, answer);
@@ -221,6 +246,37 @@ export class SharedIamDocuments {
       this.evaluators.set(text, evaluate);
     }
     return evaluate;
+  }
+
+  /**
+   * `compute()`, kept per question: an answer of `evaluator` (one from `evaluator()`, shared by equal policies) for
+   * the IAM statements `iamStatements` and what `parts` holds (JSON values). The IAM grant check asks it which
+   * actions of a statement a principal is denied: the same question for every key built alike.
+   */
+  public remember<T>(evaluator: KeyPolicyEvaluator, iamStatements: EvaluationInput['iamStatements'], parts: unknown, compute: () => T): T {
+    let answers = this.remembered.get(evaluator);
+    if (!answers) this.remembered.set(evaluator, answers = new Map());
+    const question = `${this.statementsId(iamStatements)}\u0000${JSON.stringify(parts)}`;
+    if (answers.has(question)) return answers.get(question) as T;
+    const answer = compute();
+    answers.set(question, answer);
+    return answer;
+  }
+
+  /**
+   * A number for the JSON text of a request's IAM statements (equal texts, equal numbers), once per array: the IAM
+   * grant check builds one array per statement and principal, never changes it, and asks about every action and
+   * request with it (as keyPolicyEvaluator expects). Questions then hold a number, not the statements' text.
+   */
+  private statementsId(statements: EvaluationInput['iamStatements']): number {
+    let id = this.statementIds.get(statements);
+    if (id === undefined) {
+      const text = JSON.stringify(statements);
+      id = this.statementTexts.get(text);
+      if (id === undefined) this.statementTexts.set(text, id = this.statementTexts.size);
+      this.statementIds.set(statements, id);
+    }
+    return id;
   }
 
   private sentinel(target: CfnResource): string | undefined {
@@ -232,6 +288,25 @@ export class SharedIamDocuments {
     }
     return s;
   }
+}
+
+/** A resolved document with its Allow statements indexed by each string entry of their `Resource`. */
+function indexed(document: unknown): ResolvedDocument {
+  const raw = (document as { Statement?: unknown } | null | undefined)?.Statement;
+  const statements = (Array.isArray(raw) ? raw : []) as Array<Record<string, unknown>>;
+  // A document of another shape (a statement that is no object) is left to each key, which reads it as before.
+  const wellFormed = (raw === undefined || Array.isArray(raw)) && statements.every((st) => st !== null && typeof st === 'object');
+  const byResource = new Map<string, number[]>();
+  statements.forEach((statement, i) => {
+    if (statement?.Effect !== 'Allow') return;
+    for (const r of new Set(asArray(statement.Resource))) {
+      if (typeof r !== 'string') continue;
+      const list = byResource.get(r);
+      if (list) list.push(i);
+      else byResource.set(r, [i]);
+    }
+  });
+  return { document, clean: wellFormed && sentinelsOnlyInResources(document), statements, byResource };
 }
 
 /** Private-use characters: no ARN, name or policy value holds them. */

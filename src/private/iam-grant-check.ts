@@ -54,9 +54,11 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
     const { resource: c, stack, principals } = source;
     source.documents.forEach((document, index) => {
       // Where the shared document holds this key's ARN, it holds its sentinel (view.keyArn) for the marker.
-      const view = documents?.view(source, index, keyResource);
-      const doc = (view ? view.document : resolveIn(stack, document)) as { Statement?: IamStatement[] } | undefined;
-      for (const statement of doc?.Statement ?? []) {
+      const view = documents?.view(source, index, keyResource, KEY_MARKER);
+      // A shared view lists only the statements on this key's ARN or `*`: the loop skips every other one.
+      const statements = (view ? view.statements
+        : (resolveIn(stack, document) as { Statement?: IamStatement[] } | undefined)?.Statement ?? []) as IamStatement[];
+      for (const statement of statements) {
         if (statement.Effect !== 'Allow') continue;
         const resources = asArray(statement.Resource);
         const onKey = resources.includes(KEY_MARKER) || (view?.keyArn !== undefined && resources.includes(view.keyArn));
@@ -70,8 +72,10 @@ export function unhonouredIamGrants(root: IConstruct, keyResource: CfnResource, 
           const iamStatements = [withoutUnmodelledKeys({ ...statement, Resource: KEY_MARKER })];
           const requests = candidateRequests(requestFor(statement), viaServices);
           const arn = principalArn(principal);
-          const denied = exact.filter((action) => requests.every((request) =>
+          const deny = () => exact.filter((action) => requests.every((request) =>
             allows({ keyArn: KEY_MARKER, principalArn: arn, account, iamStatements, request: { ...request, action } }) === false));
+          // Keys built alike ask the same question of the same shared evaluator: answered once per validation pass.
+          const denied = documents ? documents.remember(allows, iamStatements, [KEY_MARKER, arn, account, requests, exact], deny) : deny();
           if (denied.length === 0) continue;
           const where = `${constructPathOf(c)}${c.cfnResourceType === 'AWS::IAM::Role' || c.cfnResourceType === 'AWS::IAM::User' ? ' (inline policy)' : ''}`;
           const text = `${subject}: the IAM policy ${where} allows ${constructPathOf(principal)} ${denied.join(', ')} on ${onKey ? 'this key' : '"*"'}, `

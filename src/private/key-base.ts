@@ -85,19 +85,25 @@ export abstract class SecureKeyBase extends Resource implements kms.IKey {
    */
   protected _renderedPolicy(): IResolvable {
     joinValidationPasses(this);
-    return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this._renderPolicy().document) });
+    // The document only: the problems are the validation's, which renders again (with them) at synth.
+    return Lazy.any({ produce: () => iam.PolicyDocument.fromJson(this._renderPolicy(undefined, true).document) });
   }
 
-  /** The rendered policy document (with tokens) and the cycles that could not be broken. *
+  /**
+   * The rendered policy document (with tokens) and the cycles that could not be broken. `documentOnly`: the
+   * caller reads the document alone, so the principals (which only ever give problems) are not examined.
+   *
    * @internal
    */
-  protected _renderPolicy(memo?: Map<string, unknown>): { document: { Version?: string; Statement: StatementJson[] }; problems: string[] } {
+  protected _renderPolicy(memo?: Map<string, unknown>, documentOnly = false): {
+    document: { Version?: string; Statement: StatementJson[] }; problems: string[];
+  } {
     const doc = (this.policy.toJSON() ?? { Statement: [] }) as { Version?: string; Statement: StatementJson[] };
     const keyResource = this.node.defaultChild;
     if (isAnalysing() || !keyResource || !CfnResource.isCfnResource(keyResource)) return { document: doc, problems: [] };
     // In a validation pass, the keys of a stack share its dependency graph (references.ts, validation-pass.ts).
     const graphs = memo && ((memo.get('stack-dependencies') ?? memo.set('stack-dependencies', new Map()).get('stack-dependencies')) as Map<Stack, StackDependencies>);
-    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject(), graphs);
+    const { statements, problems } = breakCycles(keyResource, doc.Statement, this._policySubject(), graphs, !documentOnly);
     return { document: { ...doc, Statement: mergeStatements(Stack.of(this), statements) }, problems };
   }
 

@@ -35,16 +35,23 @@ function mergeKey(stack: Stack, s: StatementJson): string | undefined {
  * members; statements with different Sids stay apart, so a Sid always names the statement it named.
  */
 export function mergeStatements(stack: Stack, statements: StatementJson[]): StatementJson[] {
-  const groups: Array<{ key?: string; sid?: string; members: StatementJson[] }> = [];
+  // A merge key (which resolves the statement's principal, resource and conditions) is computed only when a
+  // statement meets a group it could join by Sid: statements with different Sids never merge, so a policy
+  // whose statements all have their own Sid (SecureKey's access model) resolves nothing here.
+  const keyOf = new Map<StatementJson, string | undefined>();
+  const key = (s: StatementJson) => {
+    if (!keyOf.has(s)) keyOf.set(s, mergeKey(stack, s));
+    return keyOf.get(s);
+  };
+  const groups: Array<{ sid?: string; members: StatementJson[] }> = [];
   for (const s of statements) {
-    const key = mergeKey(stack, s);
-    const group = key === undefined ? undefined
-      : groups.find((g) => g.key === key && (s.Sid === undefined || g.sid === undefined || g.sid === s.Sid));
+    const candidates = groups.filter((g) => s.Sid === undefined || g.sid === undefined || g.sid === s.Sid);
+    const group = candidates.length === 0 || key(s) === undefined ? undefined : candidates.find((g) => key(g.members[0]) === key(s));
     if (group) {
       group.members.push(s);
       group.sid ??= s.Sid;
     } else {
-      groups.push({ key, sid: s.Sid, members: [s] });
+      groups.push({ sid: s.Sid, members: [s] });
     }
   }
   return groups.map((g) => {
@@ -63,10 +70,40 @@ export function mergeStatements(stack: Stack, statements: StatementJson[]): Stat
  * (an intrinsic function) counted as `DEPLOY_TIME_VALUE_BYTES`.
  */
 export function policySize(resolved: unknown): number {
-  const text = JSON.stringify(resolved, (_k, v) => (isIntrinsic(v) ? '\u0000' : v));
+  // What JSON.stringify(resolved, replacer) writes with a replacer that turns each intrinsic into '\u0000', built
+  // without the replacer (a call per value); a value with a toJSON method takes the replacer's way.
+  const stripped = withoutIntrinsics(resolved);
+  const text = stripped === NEEDS_REPLACER ? JSON.stringify(resolved, (_k, v) => (isIntrinsic(v) ? '\u0000' : v)) : JSON.stringify(stripped);
   let bytes = Buffer.byteLength(text, 'utf8');
   for (const m of text.matchAll(/\\u0000/g)) bytes += DEPLOY_TIME_VALUE_BYTES - m[0].length;
   return bytes;
+}
+
+const NEEDS_REPLACER = Symbol('needs-replacer');
+
+/** A copy of `v` with every intrinsic (at any depth) replaced by '\u0000', or NEEDS_REPLACER when `v` holds anything but plain data. */
+function withoutIntrinsics(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  // Plain objects and arrays only (what Stack.resolve returns); JSON.stringify reads anything else its own way.
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null && !Array.isArray(v)) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return NEEDS_REPLACER;
+  if (isIntrinsic(v)) return '\u0000';
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const item of v) {
+      const copy = withoutIntrinsics(item);
+      if (copy === NEEDS_REPLACER) return NEEDS_REPLACER;
+      out.push(copy);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = Object.create(null); // a key '__proto__' stays a key
+  for (const key of Object.keys(v)) {
+    const copy = withoutIntrinsics((v as Record<string, unknown>)[key]);
+    if (copy === NEEDS_REPLACER) return NEEDS_REPLACER;
+    out[key] = copy;
+  }
+  return out;
 }
 
 function isIntrinsic(v: unknown): boolean {

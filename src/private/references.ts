@@ -4,7 +4,7 @@
  * references that would make a key and its consumers depend on each other.
  */
 import {
-  CfnResource, DefaultTokenResolver, IResolvable, IResolveContext, IPostProcessor, Reference, Stack, StringConcat, Tokenization,
+  CfnResource, DefaultTokenResolver, IResolvable, IResolveContext, IPostProcessor, Reference, Stack, StringConcat, Token, Tokenization,
 } from 'aws-cdk-lib';
 
 /** A resource a value refers to, and the attribute (`Ref` for a Ref). */
@@ -64,6 +64,7 @@ export class StackDependencies {
   /** Logical id to resource, built on first need: resolving every logical id of the stack is most of the cost. */
   private logicalIds?: Map<string, CfnResource>;
   private readonly edges = new Map<CfnResource, CfnResource[]>();
+  private readonly stringReferences = new Map<string, ResourceReference[]>();
 
   /** @param skip resources never resolved (the key itself: resolving it would render its policy again) */
   constructor(private readonly stack: Stack, private readonly skip: ReadonlySet<CfnResource>) {}
@@ -111,11 +112,47 @@ export class StackDependencies {
     return deps;
   }
 
+  /**
+   * `referencesIn(stack, value)`, with the references of each string kept for the life of this graph (the keys of a
+   * validation pass read the same principals): a value of strings, arrays and objects with literal keys is read string
+   * by string, in the order resolving it would read them; any other value is resolved whole.
+   */
+  public referencesIn(value: unknown): ResourceReference[] {
+    const strings = stringLeaves(value);
+    if (strings === undefined) return referencesIn(this.stack, value);
+    const out: ResourceReference[] = [];
+    for (const text of strings) {
+      let refs = this.stringReferences.get(text);
+      if (refs === undefined) this.stringReferences.set(text, refs = referencesIn(this.stack, text));
+      out.push(...refs);
+    }
+    return out;
+  }
+
   /** The construct path of the resource with this logical id (for messages), or undefined. */
   public pathOf(logicalId: string): string | undefined {
     const r = this.byLogicalId.get(logicalId);
     return r ? constructPathOf(r) : undefined;
   }
+}
+
+/** The strings of a value made of strings, arrays and plain objects with literal keys, in order; otherwise undefined. */
+function stringLeaves(value: unknown, out: string[] = []): string[] | undefined {
+  if (typeof value === 'string') {
+    // A list token resolves with its array, not alone: such a value is resolved whole.
+    if (value.includes('#{')) return undefined;
+    out.push(value);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) if (stringLeaves(v, out) === undefined) return undefined;
+    return out;
+  }
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (Token.isUnresolved(k) || stringLeaves(v, out) === undefined) return undefined;
+  }
+  return out;
 }
 
 /** The path users know a resource by: its L2's path when it is the L2's default child. */

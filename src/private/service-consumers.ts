@@ -153,11 +153,14 @@ const NEEDS: ServiceNeed[] = [
 
 const TYPES = new Set(NEEDS.flatMap((n) => n.types));
 
-/** The resources of the app of the types above, read once per app (every key's check shares them). */
-const APP_RESOURCES = new WeakMap<IConstruct, Array<{ resource: CfnResource; json: string; raw: Record<string, unknown>; consumer: KeyConsumer }>>();
+type AppResource = { resource: CfnResource; json: string; raw: Record<string, unknown>; consumer: KeyConsumer };
 
-function appResources(root: IConstruct) {
-  let found = APP_RESOURCES.get(root);
+/**
+ * The resources of the app of the types above: read once per validation pass for all keys (`memo`, the pass's,
+ * validation-pass.ts), afresh outside one. (Kept per app before, a resource added after a first synth was never read.)
+ */
+function appResources(root: IConstruct, memo?: Map<string, unknown>): AppResource[] {
+  let found = memo?.get('service-consumer-resources') as AppResource[] | undefined;
   if (!found) {
     found = [];
     for (const c of root.node.findAll()) {
@@ -169,7 +172,7 @@ function appResources(root: IConstruct) {
       const consumer = { path: c.node.path, type: c.cfnResourceType, logicalId, properties: normalize(raw) as Record<string, unknown> };
       found.push({ resource: c, json: JSON.stringify(raw), raw, consumer });
     }
-    APP_RESOURCES.set(root, found);
+    memo?.set('service-consumer-resources', found);
   }
   return found;
 }
@@ -192,12 +195,15 @@ function escapeRegExp(text: string): string {
 
 /**
  * One error per consumer of `key` whose service the key policy does not serve. `subject` names the key
- * in messages; `policy` is the key policy as `Stack.resolve` returns it.
+ * in messages; `policy` gives the key policy as `Stack.resolve` returns it (asked only when the key has consumers);
+ * `memo` is the validation pass's, when the key is checked in one.
  */
-export function serviceConsumerProblems(key: CfnResource, subject: string, policy: unknown): string[] {
+export function serviceConsumerProblems(key: CfnResource, subject: string, policy: () => unknown, memo?: Map<string, unknown>): string[] {
   const keyStack = Stack.of(key);
+  const resources = appResources(key.node.root, memo);
+  // An app with no resource of these types has no consumer to read (and no logical id to resolve).
+  if (resources.length === 0) return [];
   const keyLogicalId = keyStack.resolve(key.logicalId) as string;
-  const resources = appResources(key.node.root);
   const refers = (r: (typeof resources)[number], property: string | undefined) => {
     const json = property === undefined ? r.json : JSON.stringify(r.raw[property] ?? null);
     return refersTo(json, keyLogicalId, keyStack, Stack.of(r.resource) === keyStack);
@@ -206,7 +212,7 @@ export function serviceConsumerProblems(key: CfnResource, subject: string, polic
   if (consumers.length === 0) return [];
   const launchTemplatesOfGroups = new Set(resources.filter((r) => r.consumer.type === 'AWS::AutoScaling::AutoScalingGroup')
     .flatMap((r) => [...r.json.matchAll(/"LaunchTemplateId":\{"Ref":"([^"]+)"\}/g)].map((m) => m[1])));
-  const statements = statementsOf(normalize(policy));
+  const statements = statementsOf(normalize(policy()));
   const problems: string[] = [];
   for (const r of consumers) {
     const consumer = r.consumer;

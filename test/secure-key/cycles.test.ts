@@ -3,7 +3,7 @@
  * service principals scoped to a resource that uses the key, log groups without fixed names. What
  * cannot be rewritten fails synth with a message naming the statement, the resource and the fix.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { templateCycles } from './support/cycles';
 import { SecureKey } from '../../src';
+import { referencesIn, StackDependencies } from '../../src/private/references';
 import { resolveKey } from '../support/access-report';
 import { authorize } from '../support/kms-access';
 import { ACCOUNT, REGION, synthErrors } from '../support/secure-key-fixtures';
@@ -155,4 +156,48 @@ describe('a cycle SecureKey cannot rewrite fails synth', () => {
     expect(message).toContain("key policy statement 'Odd' (kms:Decrypt) has a condition on kms:EncryptionContext:policy that refers to Stack/UseKey (AWS::IAM::ManagedPolicy), which uses this key");
     expect(message).toContain('Give the condition a literal value');
   });
+});
+
+test('the key resource renders the same statements as the checks, which also examine the principals', () => {
+  // A principal that closes a cycle (a problem, never rewritten) and a condition that closes one (rewritten).
+  const stack = stackWith({});
+  const key = new SecureKey(stack, 'Key');
+  const role = new iam.Role(stack, 'Worker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    inlinePolicies: { UseKey: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] }) },
+  });
+  key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Worker', principals: [role], actions: ['kms:Decrypt'], resources: ['*'] }));
+  const topic = new sns.Topic(stack, 'Topic', { masterKey: key });
+  key.allowSns({ sourceArns: [topic.topicArn] });
+  const render = (documentOnly: boolean) => (key as any)._renderPolicy(undefined, documentOnly);
+  const full = render(false);
+  const documentOnly = render(true);
+  expect(full.problems.join('\n')).toContain('names the principal Stack/Worker (AWS::IAM::Role), which uses this key');
+  expect(documentOnly.problems).toEqual([]);
+  expect(stack.resolve(documentOnly.document)).toEqual(stack.resolve(full.document));
+  expect(JSON.stringify(stack.resolve(full.document))).toContain(`:sns:${REGION}:${ACCOUNT}:*`);
+  // What the template holds is that document.
+  expect(stack.resolve((key.node.defaultChild as any).keyPolicy)).toEqual(stack.resolve(iam.PolicyDocument.fromJson(full.document)));
+});
+
+test('a shared dependency graph finds the references of a principal that resolving it whole finds, in the same order', () => {
+  const stack = stackWith({});
+  const a = new iam.Role(stack, 'A', { assumedBy: new iam.AccountRootPrincipal() });
+  const b = new iam.Role(stack, 'B', { assumedBy: new iam.AccountRootPrincipal() });
+  const list = Token.asList(Lazy.any({ produce: () => [a.roleArn, b.roleArn] }));
+  const graph = new StackDependencies(stack, new Set());
+  const principals: unknown[] = [
+    { AWS: a.roleArn },
+    { AWS: [b.roleArn, `prefix-${a.roleArn}`, 'literal'], Service: 'sns.amazonaws.com' },
+    { AWS: list },
+    { AWS: Lazy.any({ produce: () => b.roleArn }) },
+    { AWS: { nested: [a.roleName, b.roleArn] } },
+    {},
+  ];
+  for (const principal of principals) {
+    const whole = referencesIn(stack, principal).map((r) => `${r.target.node.path}/${r.attribute}`);
+    // Twice: the second read comes from the graph's memory.
+    for (let i = 0; i < 2; i++) expect(graph.referencesIn(principal).map((r) => `${r.target.node.path}/${r.attribute}`)).toEqual(whole);
+  }
+  expect([...new Set(graph.referencesIn(principals[1]).map((r) => r.target.node.path))]).toEqual(['Stack/B/Resource', 'Stack/A/Resource']);
 });

@@ -53,6 +53,17 @@ test('every key finds with the shared documents exactly what it finds resolving 
   const key0 = keys[0].node.defaultChild as CfnResource;
   expect(shared.view(sourceOf('Stack/AppRole/DefaultPolicy/Resource'), 0, key0)).toBeDefined();
   expect(shared.view(sourceOf('Stack/Other/DefaultPolicy/Resource'), 0, key0)).toBeUndefined();
+
+  // A key reads only the Allow statements on its own ARN (its sentinel) or "*" of a shared document, in order.
+  const appRoleDoc = sourceOf('Stack/AppRole/DefaultPolicy/Resource');
+  const resourcesOf = (st: Record<string, unknown>) => ([] as unknown[]).concat(st.Resource);
+  for (const key of keys) {
+    const view = shared.view(appRoleDoc, 0, key.node.defaultChild as CfnResource, 'marker')!;
+    const all = (view.document as { Statement: Array<Record<string, unknown>> }).Statement;
+    const expected = all.filter((st) => st.Effect === 'Allow' && (resourcesOf(st).includes('*') || resourcesOf(st).includes(view.keyArn)));
+    expect(view.statements).toEqual(expected);
+    expect(view.statements.length).toBeLessThan(all.length);
+  }
 });
 
 test('a grant added after a synth is judged in the next synth and by node.validate() in the same job', () => {

@@ -6,6 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sm from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -252,4 +253,16 @@ describe('SNS to an encrypted SQS queue (SqsSubscription)', () => {
     expect(authorize(r.keyPolicy, r.keyArn, snsCaller, { action: 'kms:GenerateDataKey', sourceArn: allowedArn })).toBe('allowed');
     expect(authorize(r.keyPolicy, r.keyArn, snsCaller, { action: 'kms:GenerateDataKey', sourceArn: `${topicArn}-other` })).toBe('denied');
   });
+});
+
+test('a consumer added after a synth is checked in the next synth, and by node.validate()', () => {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  const key = new SecureKey(stack, 'Key');
+  expect(synthErrors(stack)).toEqual([]);
+  // A log group encrypted with the key, and no allowCloudWatchLogs: CloudWatch Logs could not use the key.
+  new logs.LogGroup(stack, 'Logs', { encryptionKey: key });
+  const message = 'SecureKey Stack/Key: Stack/Logs/Resource (AWS::Logs::LogGroup) is encrypted with this key, but the key policy does not let its service use it';
+  expect(key.node.validate().join('\n')).toContain(message);
+  // aws-cdk-lib synthesizes a changed tree again only when forced.
+  expect(() => (stack.node.root as App).synth({ force: true })).toThrow(message);
 });

@@ -82,3 +82,25 @@ test('fails above 32 KB and says what to do', () => {
   expect(message).toMatch(new RegExp(`SecureKey Stack/Key: the key policy is about \\d+ bytes in \\d+ statements \\(1\\d\\d% of KMS's ${KEY_POLICY_MAX_BYTES}-byte limit\\); KMS would reject it\\.`));
   expect(message).toContain('split the data across several keys');
 });
+
+test('policySize counts what JSON.stringify writes with each intrinsic as one deploy-time value', () => {
+  // The reference: the replacer the size was first defined with.
+  const reference = (resolved: unknown) => {
+    const isIntrinsic = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v)
+      && Object.keys(v).length === 1 && (Object.keys(v)[0] === 'Ref' || Object.keys(v)[0].startsWith('Fn::'));
+    const text = JSON.stringify(resolved, (_k, v) => (isIntrinsic(v) ? '\u0000' : v));
+    let bytes = Buffer.byteLength(text, 'utf8');
+    for (const m of text.matchAll(/\\u0000/g)) bytes += 128 - m[0].length;
+    return bytes;
+  };
+  const samples: unknown[] = [
+    { Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': ['Role', 'Arn'] } }, Action: ['kms:Decrypt'], Resource: '*' }] },
+    { Statement: [{ Condition: { StringEquals: { 'aws:SourceArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }]] }, 'a\u0000b'] } } }] },
+    { Ref: 'AWS::AccountId' },
+    { 'a': undefined, 'b': [undefined, 1, null, true, 'é€😀'], '__proto__': { x: 1 }, 'Fn::Nope': 1, 'c': { 'Fn::If': [] } },
+    JSON.parse('{"__proto__": {"Ref": "X"}, "k": [{"Ref": "Y", "Other": 1}]}'),
+    { d: new Date(0), s: new String('boxed') },
+    'text', 12, null,
+  ];
+  for (const sample of samples) expect(policySize(sample)).toBe(reference(sample));
+});

@@ -8,6 +8,8 @@
  *   --sizes a,b       throughput sizes in bytes (default 1 KiB, 64 KiB, 1 MiB, 16 MiB)
  *   --lambda-runs N   fresh processes per side for cold start (default 15)
  *   --synth-rounds N  interleaved rounds per synth case (default 6)
+ *   --render          measure nothing: write bench/results.md and docs/throughput.svg again from
+ *                     bench/results.json (after a change to the report's wording or layout)
  *
  * The envelope parts run in child processes on an esbuild bundle of bench/child.ts, under plain
  * `node`: this process runs under ts-node, whose compiler in the heap would slow every GC.
@@ -113,9 +115,18 @@ async function main(): Promise<void> {
       'sizes': { type: 'string' },
       'lambda-runs': { type: 'string', default: '15' },
       'synth-rounds': { type: 'string', default: '6' },
+      'render': { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
+  if (values.render) {
+    const saved = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'results.json'), 'utf8')) as Partial<BenchResults> & { targets?: unknown };
+    delete saved.targets; // recomputed from the figures
+    const files = { markdown: path.join(ROOT, 'bench', 'results.md'), json: path.join(ROOT, 'bench', 'results.json'), svg: path.join(ROOT, 'docs', 'throughput.svg') };
+    writeReport(saved, files);
+    log('rendered bench/results.md, bench/results.json and docs/throughput.svg from bench/results.json (nothing measured)');
+    return;
+  }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const p of only ?? []) {
     if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}"; parts are ${PARTS.join(', ')}.`);

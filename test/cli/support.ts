@@ -1,11 +1,10 @@
 /**
  * Runs the command-line tool as a user would: `node assets/cli/index.js ...` in a fresh process, in
  * a temporary directory. The test task bundles the CLI right before jest; when the bundle is missing
- * or older than its sources (a local run), a private copy is built into a temporary directory.
+ * or older than its sources (a local run), a private copy is built under node_modules/.cache.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { newestSource } from '../support/sources';
 
@@ -22,7 +21,11 @@ export function cliBundle(): string {
   if (existsSync(shipped) && statSync(shipped).mtimeMs >= sources) {
     bundle = shipped;
   } else {
-    privateBuild = mkdtempSync(join(tmpdir(), 'securekey-cli-bundle-'));
+    // Inside the checkout (node_modules/.cache), so the bundle's own requires (aws-cdk-lib for `report`)
+    // resolve from the project's node_modules as the shipped bundle's do.
+    const cache = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    privateBuild = mkdtempSync(join(cache, 'securekey-cli-bundle-'));
     execFileSync(process.execPath, [join(ROOT, 'cli', 'build-bundle.mjs'), '--outdir', privateBuild], { stdio: 'pipe' });
     bundle = join(privateBuild, 'cli', 'index.js');
   }

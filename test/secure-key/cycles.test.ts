@@ -123,15 +123,24 @@ test('allowCloudWatchLogs for a log group without a fixed name that uses the key
   expect(JSON.stringify(statement?.Condition)).toContain(`:logs:${REGION}:${ACCOUNT}:log-group:*`);
 });
 
+/**
+ * A key whose policy names, as principal 'Worker', a role whose own policy uses the key: a cycle
+ * SecureKey reports and never rewrites.
+ */
+function keyNamingItsUser(): { stack: Stack; key: SecureKey } {
+  const stack = stackWith({});
+  const key = new SecureKey(stack, 'Key');
+  const role = new iam.Role(stack, 'Worker', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    inlinePolicies: { UseKey: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] }) },
+  });
+  key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Worker', principals: [role], actions: ['kms:Decrypt'], resources: ['*'] }));
+  return { stack, key };
+}
+
 describe('a cycle SecureKey cannot rewrite fails synth', () => {
   test('a principal that depends on the key: the message names the statement, the resource and the fix', () => {
-    const stack = stackWith({});
-    const key = new SecureKey(stack, 'Key');
-    const role = new iam.Role(stack, 'Worker', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      inlinePolicies: { UseKey: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] }) },
-    });
-    key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Worker', principals: [role], actions: ['kms:Decrypt'], resources: ['*'] }));
+    const { stack } = keyNamingItsUser();
     const [message] = synthErrors(stack);
     expect(message).toContain("SecureKey Stack/Key: key policy statement 'Worker' (kms:Decrypt) names the principal Stack/Worker (AWS::IAM::Role), which uses this key");
     expect(message).toContain('circular dependency');
@@ -160,13 +169,7 @@ describe('a cycle SecureKey cannot rewrite fails synth', () => {
 
 test('the key resource renders the same statements as the checks, which also examine the principals', () => {
   // A principal that closes a cycle (a problem, never rewritten) and a condition that closes one (rewritten).
-  const stack = stackWith({});
-  const key = new SecureKey(stack, 'Key');
-  const role = new iam.Role(stack, 'Worker', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    inlinePolicies: { UseKey: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] }) },
-  });
-  key.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Worker', principals: [role], actions: ['kms:Decrypt'], resources: ['*'] }));
+  const { stack, key } = keyNamingItsUser();
   const topic = new sns.Topic(stack, 'Topic', { masterKey: key });
   key.allowSns({ sourceArns: [topic.topicArn] });
   const render = (documentOnly: boolean) => (key as any)._renderPolicy(undefined, documentOnly);
